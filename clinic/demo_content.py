@@ -1,0 +1,252 @@
+"""The demo clinic loaded by `manage.py seed_demo`: copy, prices, team and hours.
+
+Copy is written for the clinic from the facts of its own article about sports
+massage for runners. The street address and phone number are placeholders
+(555-01xx numbers are reserved for fiction) for the clinic to replace in the admin.
+"""
+
+from datetime import time
+from decimal import Decimal
+
+PROFILE = {
+    "name": "Medical & Sports Massage",
+    "tagline": "Sports massage for runners in Sandy Springs, GA",
+    "street_address": "6100 Roswell Road, Suite 210",
+    "locality": "Sandy Springs",
+    "region": "GA",
+    "postal_code": "30328",
+    "phone": "(404) 555-0142",
+    "email": "hello@medsportsmassage.example",
+    "parking": (
+        "Free parking in the lot in front of the building, including an accessible space "
+        "beside the entrance. We are on the second floor; the lift is to the left of the lobby."
+    ),
+    "what_to_wear": (
+        "Wear or bring loose athletic clothes: running shorts and a tank top or T-shirt are "
+        "ideal, and essential for assisted stretching. For massage you undress to your comfort "
+        "level and stay covered by a sheet except for the area being worked on.\n\n"
+        "Bring a list of any medications, and if you are training for a race, its date and "
+        "distance. Arrive five minutes early for your first visit."
+    ),
+    "cancellation_policy": (
+        "Plans change, especially around races. You can move or cancel a booking online from "
+        "the link in your confirmation email up to 24 hours before it starts, free of charge.\n\n"
+        "Within 24 hours, please call us. Late cancellations and missed appointments may be "
+        "charged half the session price, because your therapist held that time for you."
+    ),
+}
+
+# Monday to Saturday; Sunday closed.
+OPENING_HOURS = [
+    *[(day, time(8, 0), time(19, 0)) for day in range(0, 5)],
+    (5, time(8, 0), time(14, 0)),
+]
+
+SERVICES = [
+    {
+        "slug": "sports-massage-for-runners",
+        "title": "Sports massage for runners",
+        "ordering": 1,
+        "summary": (
+            "Our signature session: targeted work on the calves, hamstrings, quads, glutes and "
+            "hip flexors to keep you training consistently and recovering well."
+        ),
+        "seo_description": (
+            "Runner-focused sports massage in Sandy Springs, GA: relieve tight calves, "
+            "hamstrings and hips, prevent overuse injuries and recover faster."
+        ),
+        "lengths": [(30, "55"), (60, "95"), (90, "135")],
+        "body": """\
+## What it is
+
+A sports massage shaped around running. Your therapist combines deep tissue work,
+myofascial release, trigger point therapy and assisted stretching, choosing each for
+what your legs need that day. It is focused, purposeful bodywork rather than a
+relaxation massage.
+
+## Whom it helps
+
+- **Runners in a training block** who feel the same muscles tighten week after week:
+  calves, hamstrings, quads, glutes and hip flexors.
+- **Racers** before a goal race (a lighter session in race week) and after it, or after
+  a long run, to ease soreness and speed recovery.
+- **Runners with recurring niggles** such as IT band syndrome, plantar fasciitis,
+  Achilles tendinitis, shin splints or knee pain, which often begin with tight or
+  unbalanced muscles that change how you move.
+
+## What a session is like
+
+We start with a few minutes on your training, your next race and anything that hurts
+or feels tight. Then we work through the muscles that carry the load, easing
+restrictions that throw off your gait and improving circulation so tired tissue gets
+the oxygen and nutrients it needs to repair. Expect firm, specific pressure that is
+always adjusted to you: tell us at any point if you want more or less.
+
+## How often
+
+During peak training, every week or two works well for most runners. Around races and
+long runs, book a recovery session in the days after.
+""",
+    },
+    {
+        "slug": "deep-tissue-massage",
+        "title": "Deep tissue massage",
+        "ordering": 2,
+        "summary": (
+            "Slow, firm pressure into the deeper layers of muscle to release the stubborn "
+            "tightness that builds up with mileage."
+        ),
+        "seo_description": (
+            "Deep tissue massage for runners in Sandy Springs, GA: release chronic tightness "
+            "in calves, quads and glutes and restore a smooth, efficient stride."
+        ),
+        "lengths": [(60, "100"), (90, "140")],
+        "body": """\
+## What it is
+
+Deep tissue massage uses slow strokes and sustained, firm pressure to reach the deeper
+layers of muscle and the connective tissue around them. It is the tool of choice for
+the knots and bands of tightness that repetitive running leaves behind.
+
+## Whom it helps
+
+- Runners with **chronically tight calves, quads or glutes** that stretching alone does
+  not shift.
+- Anyone whose **tight hips or calves are changing their stride**, leading to
+  compensations and aches further up or down the leg.
+- Runners managing **IT band, knee or Achilles trouble** rooted in muscle tension.
+
+## What a session is like
+
+Your therapist warms the tissue first, then works gradually deeper. Some spots will
+feel intense; the pressure should stay a "good hurt" and never sharp pain. You may feel
+a little sore for a day, much like after a hard workout, so plan an easy run or a rest
+day afterwards and drink plenty of water.
+""",
+    },
+    {
+        "slug": "myofascial-release",
+        "title": "Myofascial release",
+        "ordering": 3,
+        "summary": (
+            "Gentle, sustained holds that free restricted fascia, so muscles can glide and "
+            "lengthen the way your stride needs them to."
+        ),
+        "seo_description": (
+            "Myofascial release for runners in Sandy Springs, GA: ease fascial restrictions, "
+            "improve mobility and range of motion, and support pain-free running."
+        ),
+        "lengths": [(45, "80"), (60, "100")],
+        "body": """\
+## What it is
+
+Fascia is the web of connective tissue that wraps every muscle. Miles of repetitive
+motion can leave it stiff and stuck, limiting how far muscles can lengthen. Myofascial
+release uses slow, sustained pressure and stretch to let those restrictions ease.
+
+## Whom it helps
+
+- Runners with **restricted range of motion**, for example hips that will not open up
+  or ankles that feel locked.
+- Those with **plantar fasciitis, IT band tension or shin splints**, where tight fascia
+  along the foot, outer thigh or shin plays a part.
+- Runners who find very deep pressure too much but still need lasting change.
+
+## What a session is like
+
+The work is slower and quieter than a classic massage, often using little or no oil.
+Your therapist holds each area until the tissue softens, then follows the release. Many
+runners feel noticeably freer through the hips and legs on their next run.
+""",
+    },
+    {
+        "slug": "assisted-stretching",
+        "title": "Assisted stretching",
+        "ordering": 4,
+        "summary": (
+            "One-to-one stretching on our stretching table: your therapist moves and supports "
+            "you to improve flexibility beyond what you can reach on your own."
+        ),
+        "seo_description": (
+            "Assisted stretching for runners in Sandy Springs, GA: improve flexibility and "
+            "range of motion in hips, hamstrings and calves for a more efficient stride."
+        ),
+        "lengths": [(30, "50"), (60, "90")],
+        "body": """\
+## What it is
+
+A hands-on stretching session on a dedicated stretching table. Your therapist guides
+each limb through its range of motion, using techniques such as contract-relax to help
+muscles let go, and takes you further than solo stretching safely can.
+
+## Whom it helps
+
+- Runners with **tight hamstrings, hip flexors or calves** that limit stride length.
+- Those returning from a break or building mileage who want to **stay mobile** as the
+  load rises.
+- A great partner to massage, and a good choice in race week when you want to feel
+  loose without deep work.
+
+## What a session is like
+
+You stay fully clothed, so wear loose athletic clothes. Your therapist works through
+the hips, hamstrings, quads, calves and lower back, checking in about intensity as you
+go. Expect to leave feeling longer, lighter and more mobile.
+""",
+    },
+]
+
+THERAPISTS = [
+    {
+        "slug": "maya-brooks",
+        "name": "Maya Brooks",
+        "credentials": "LMT · certified sports massage therapist",
+        "bio": (
+            "A former collegiate 10K runner, Maya has spent twelve years helping runners "
+            "through marathon builds and back from injury. She specialises in calf, Achilles "
+            "and plantar fascia work."
+        ),
+        "services": ["sports-massage-for-runners", "deep-tissue-massage", "myofascial-release"],
+    },
+    {
+        "slug": "daniel-okafor",
+        "name": "Daniel Okafor",
+        "credentials": "LMT · myofascial release practitioner",
+        "bio": (
+            "Daniel combines myofascial release and deep tissue work to free up hips and "
+            "IT bands. He coaches a local trail-running group on Saturday mornings."
+        ),
+        "services": ["sports-massage-for-runners", "deep-tissue-massage", "myofascial-release"],
+    },
+    {
+        "slug": "priya-raman",
+        "name": "Priya Raman",
+        "credentials": "LMT · certified stretch therapist",
+        "bio": (
+            "Priya leads our assisted stretching sessions and loves helping new runners build "
+            "the mobility that keeps them injury-free as their mileage grows."
+        ),
+        "services": ["assisted-stretching", "sports-massage-for-runners"],
+    },
+    {
+        "slug": "tom-hadley",
+        "name": "Tom Hadley",
+        "credentials": "LMT",
+        "bio": (
+            "Tom works with masters runners and triathletes, with a focus on post-race "
+            "recovery and keeping older legs moving freely."
+        ),
+        "services": ["sports-massage-for-runners", "deep-tissue-massage", "assisted-stretching"],
+    },
+]
+
+# (username, password, first name, staff?, superuser?) — local demo use only.
+ACCOUNTS = [
+    ("admin", "clinic-admin-demo", "Alex", True, True),
+    ("frontdesk", "clinic-frontdesk-demo", "Jordan", True, False),
+    ("therapist", "clinic-therapist-demo", "Maya", True, False),
+]
+
+
+def price(value: str) -> Decimal:
+    return Decimal(value)

@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from services.models import Service, ServiceLength
+
+
+class ServiceLengthInline(admin.TabularInline):
+    model = ServiceLength
+    extra = 1
+    fields = ["minutes", "price", "buffer_before", "buffer_after"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["title", "published", "ordering", "updated_at"]
+    list_editable = ["published", "ordering"]
+    list_filter = ["published"]
+    search_fields = ["title", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [ServiceLengthInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "body"]}),
+        ("Publishing", {"fields": ["published", "ordering", "seo_description"]}),
+    ]

@@ -1,0 +1,94 @@
+"""The clinic's massage services and the lengths (with prices) they can be booked in."""
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
+
+from clinic.markdown import render_markdown
+
+
+class ServiceQuerySet(models.QuerySet):
+    def published(self) -> "ServiceQuerySet":
+        return self.filter(published=True)
+
+
+class Service(models.Model):
+    """A service page: what it is, whom it helps, and how long it can be booked for."""
+
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    summary = models.CharField(
+        max_length=300, help_text="One or two sentences shown on the services list."
+    )
+    body = models.TextField(
+        help_text="Markdown. Headings, lists, links and emphasis are kept; scripts and "
+        "other unsafe HTML are removed."
+    )
+    seo_description = models.CharField(
+        "SEO description",
+        max_length=160,
+        help_text="Shown by search engines under the page title (up to 160 characters).",
+    )
+    ordering = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+    published = models.BooleanField(
+        default=False, help_text="Unpublished services are hidden from the public site."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ordering", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("services:detail", kwargs={"slug": self.slug})
+
+    @cached_property
+    def body_html(self) -> SafeString:
+        """Return the body rendered from Markdown and sanitised."""
+        return render_markdown(self.body)
+
+
+class ServiceLength(models.Model):
+    """One bookable length of a service, with its price and the turnover time around it."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="lengths")
+    minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(15)])
+    price = models.DecimalField(
+        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    buffer_before = models.PositiveSmallIntegerField(
+        "buffer before (minutes)", default=0, help_text="Set-up time the room and therapist need."
+    )
+    buffer_after = models.PositiveSmallIntegerField(
+        "buffer after (minutes)", default=15, help_text="Turnover time after the session."
+    )
+
+    class Meta:
+        ordering = ["minutes"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "minutes"], name="servicelength_unique_minutes"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minutes__gte=15), name="servicelength_min_length"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="servicelength_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service.title}, {self.minutes} min"
+
+    @property
+    def label(self) -> str:
+        """Return e.g. "60 minutes · $95"."""
+        return f"{self.minutes} minutes · ${self.price:,.0f}"

@@ -1,0 +1,24 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from clinic.models import ClinicProfile
+from tests import factories
+
+
+@pytest.fixture
+def make_service(db):
+    return factories.make_service
+
+
+@pytest.fixture
+def make_therapist(db):
+    return factories.make_therapist
+
+
+@pytest.fixture
+def demo(db) -> ClinicProfile:
+    """Load the demo clinic and return its profile."""
+    call_command("seed_demo", stdout=io.StringIO())
+    return ClinicProfile.load()

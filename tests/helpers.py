@@ -1,0 +1,41 @@
+"""Small helpers for reading rendered pages in tests."""
+
+import json
+import re
+from html.parser import HTMLParser
+
+
+class _JsonLdParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks: list[str] = []
+        self._inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._inside = tag == "script" and ("type", "application/ld+json") in attrs
+        if self._inside:
+            self.blocks.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._inside = False
+
+    def handle_data(self, data: str) -> None:
+        if self._inside:
+            self.blocks[-1] += data
+
+
+def json_ld(html: str) -> list[dict]:
+    """Return every JSON-LD block in `html`, parsed (raises if one is not valid JSON)."""
+    parser = _JsonLdParser()
+    parser.feed(html)
+    return [json.loads(block) for block in parser.blocks]
+
+
+def meta(html: str, attr: str, name: str) -> str | None:
+    """Return the content of <meta {attr}="{name}" content="...">, if present."""
+    match = re.search(rf'<meta {attr}="{re.escape(name)}" content="([^"]*)"', html)
+    return match.group(1) if match else None
+
+
+def title(html: str) -> str:
+    return re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip()
