@@ -1,0 +1,73 @@
+"""Playwright fixtures: Debian's Chromium driving the real site served by gunicorn."""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+from tests import live
+
+# Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are
+# still plain synchronous code, so Django's async-safety guard does not apply.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.path):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def site(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """Return the base URL of gunicorn serving the test database."""
+    with django_db_blocker.unblock(), live.gunicorn() as base:
+        yield base
+
+
+@pytest.fixture
+def console_errors() -> list[str]:
+    return []
+
+
+def _new_page(browser: Browser, console_errors: list[str], **options) -> Iterator[Page]:
+    context = browser.new_context(**options)
+    page = context.new_page()
+
+    def record(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            console_errors.append(message.text)
+
+    page.on("console", record)
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
+    """A page in a phone-sized, touch-enabled browser context."""
+    yield from _new_page(browser, console_errors, viewport=PHONE, is_mobile=True, has_touch=True)
+
+
+@pytest.fixture
+def laptop(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
+    yield from _new_page(browser, console_errors, viewport={"width": 1280, "height": 800})
