@@ -39,7 +39,7 @@ lint: install
 test: install lint
 	@$(WITH_DB) \
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run; \
-	$(PY) manage.py collectstatic --noinput --verbosity 0; \
+	DJANGO_DEBUG=1 $(PY) manage.py collectstatic --noinput --verbosity 0; \
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean-venv:
