@@ -86,3 +86,25 @@ class OpeningHours(models.Model):
     def schema_day(self) -> str:
         """Return the schema.org day name (https://schema.org/DayOfWeek)."""
         return self.Weekday(self.weekday).label
+
+
+class RateLimitWindow(models.Model):
+    """How often one key (a hashed client IP or email) acted in one fixed time window.
+
+    Shared by every gunicorn worker because it lives in PostgreSQL; see clinic.ratelimit.
+    """
+
+    key = models.CharField(max_length=80)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "window_start"], name="ratelimitwindow_unique_key_window"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="ratelimitwindow_start_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window_start:%Y-%m-%d %H:%M}: {self.count}"
