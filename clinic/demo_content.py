@@ -5,7 +5,7 @@ massage for runners. The street address and phone number are placeholders
 (555-01xx numbers are reserved for fiction) for the clinic to replace in the admin.
 """
 
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 
 PROFILE = {
@@ -240,12 +240,63 @@ THERAPISTS = [
     },
 ]
 
+MASSAGES = ["sports-massage-for-runners", "deep-tissue-massage", "myofascial-release"]
+
+# (room name, services it suits): massage rooms, and the stretching table in its own studio.
+ROOMS = [
+    ("Treatment room 1", MASSAGES),
+    ("Treatment room 2", MASSAGES),
+    ("Treatment room 3", MASSAGES),
+    ("Stretch studio", ["assisted-stretching"]),
+]
+
+WEEKDAYS, TUE_TO_FRI, SATURDAY = range(0, 5), range(1, 5), [5]
+
+
+def _shifts(days, *intervals: tuple[str, str]) -> list[tuple[int, time, time]]:
+    return [
+        (day, time.fromisoformat(start), time.fromisoformat(end))
+        for day in days
+        for start, end in intervals
+    ]
+
+
+# Weekly hours per therapist slug: (weekday 0=Monday, start, end), local time; gaps are breaks.
+WEEKLY_HOURS = {
+    "maya-brooks": _shifts(WEEKDAYS, ("09:00", "12:30"), ("13:30", "18:00")),
+    # Daniel coaches on Saturday mornings, so he works the late shift on weekdays.
+    "daniel-okafor": _shifts(WEEKDAYS, ("10:00", "13:00"), ("14:00", "19:00")),
+    "priya-raman": _shifts(WEEKDAYS, ("08:00", "12:00"), ("12:45", "16:30")),
+    "tom-hadley": [
+        *_shifts(TUE_TO_FRI, ("09:00", "12:30"), ("13:30", "18:00")),
+        *_shifts(SATURDAY, ("08:00", "14:00")),
+    ],
+}
+
+BOOKING_POLICY = {
+    "slot_step_minutes": 15,
+    "min_notice_hours": 12,
+    "horizon_days": 60,
+    "change_cutoff_hours": 24,
+    "max_sessions_per_day": None,
+    "reminder_hours_before": 24,
+}
+
+CLOSURES = [
+    (date(2026, 11, 26), "Thanksgiving"),
+    (date(2026, 12, 25), "Christmas Day"),
+    (date(2027, 1, 1), "New Year's Day"),
+]
+
 # (username, password, first name, staff?, superuser?) — local demo use only.
 ACCOUNTS = [
     ("admin", "clinic-admin-demo", "Alex", True, True),
     ("frontdesk", "clinic-frontdesk-demo", "Jordan", True, False),
     ("therapist", "clinic-therapist-demo", "Maya", True, False),
 ]
+
+# The demo therapist account signs in as this therapist.
+THERAPIST_ACCOUNTS = {"maya-brooks": "therapist"}
 
 
 def price(value: str) -> Decimal:

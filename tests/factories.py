@@ -1,9 +1,18 @@
 """Plain factory functions for tests: each makes one saved object with sensible defaults."""
 
 import itertools
+from datetime import date, datetime, time
 from decimal import Decimal
 
-from bookings.models import Therapist
+from bookings.models import (
+    Appointment,
+    Client,
+    DateHours,
+    Room,
+    Therapist,
+    TimeOff,
+    WeeklyHours,
+)
 from services.models import Service, ServiceLength
 
 _seq = itertools.count(1)
@@ -37,3 +46,86 @@ def make_therapist(*, services: list[Service] = (), active: bool = True, **field
     therapist = Therapist.objects.create(**(defaults | fields))
     therapist.services.set(services)
     return therapist
+
+
+def make_room(*, services: list[Service] = (), active: bool = True, **fields) -> Room:
+    n = next(_seq)
+    room = Room.objects.create(**({"name": f"Room {n}", "active": active} | fields))
+    room.services.set(services)
+    return room
+
+
+def make_weekly_hours(
+    therapist: Therapist, *, weekdays: range | list[int] = range(7), start: str, end: str
+) -> list[WeeklyHours]:
+    """Give the therapist the same "HH:MM" interval on each of `weekdays`."""
+    return WeeklyHours.objects.bulk_create(
+        WeeklyHours(
+            therapist=therapist,
+            weekday=weekday,
+            start=time.fromisoformat(start),
+            end=time.fromisoformat(end),
+        )
+        for weekday in weekdays
+    )
+
+
+def make_date_hours(
+    therapist: Therapist, *, day: date, start: str | None = None, end: str | None = None
+) -> DateHours:
+    return DateHours.objects.create(
+        therapist=therapist,
+        date=day,
+        start=start and time.fromisoformat(start),
+        end=end and time.fromisoformat(end),
+    )
+
+
+def make_time_off(therapist: Therapist, *, start: datetime, end: datetime) -> TimeOff:
+    return TimeOff.objects.create(therapist=therapist, start=start, end=end, reason="Race week")
+
+
+def make_client(**fields) -> Client:
+    n = next(_seq)
+    defaults = {
+        "first_name": "Runner",
+        "last_name": f"Number {n}",
+        "email": f"runner{n}@example.com",
+    }
+    return Client.objects.create(**(defaults | fields))
+
+
+def make_appointment(
+    *,
+    therapist: Therapist,
+    room: Room,
+    start: datetime,
+    length: ServiceLength | None = None,
+    status: str = Appointment.Status.BOOKED,
+    **fields,
+) -> Appointment:
+    """Book `therapist` in `room` at `start` for `length` (default: their service's first)."""
+    if length is None:
+        service = therapist.services.first() or make_service()
+        length = service.lengths.first()
+    return Appointment.objects.create(
+        client=fields.pop("client", None) or make_client(),
+        therapist=therapist,
+        room=room,
+        service_length=length,
+        start=start,
+        status=status,
+        **fields,
+    )
+
+
+def make_length(
+    service: Service, *, minutes: int = 60, before: int = 0, after: int = 15
+) -> ServiceLength:
+    """Return the service's `minutes` length, with the given buffers."""
+    length, _ = ServiceLength.objects.update_or_create(
+        service=service,
+        minutes=minutes,
+        defaults={"price": Decimal(minutes + 35), "buffer_before": before, "buffer_after": after},
+    )
+    return length

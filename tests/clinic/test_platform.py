@@ -181,6 +181,15 @@ def test_seed_demo_twice_gives_the_same_data(demo):
     assert _snapshot() == first
     assert len(first["services.Service"]) == 4
     assert len(first["bookings.Therapist"]) == 4
+    assert [r["name"] for r in first["bookings.Room"]] == [
+        "Treatment room 1",
+        "Treatment room 2",
+        "Treatment room 3",
+        "Stretch studio",
+    ]
+    assert len(first["bookings.WeeklyHours"]) == 39
+    assert len(first["bookings.BookingPolicy"]) == 1
+    assert {c["name"] for c in first["bookings.ClinicClosure"]} >= {"Thanksgiving", "Christmas Day"}
     assert {u["username"] for u in first["auth.User"]} == {"admin", "frontdesk", "therapist"}
     assert ClinicProfile.load().locality == "Sandy Springs"
 

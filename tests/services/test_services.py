@@ -146,6 +146,10 @@ def test_admin_edits_a_therapist_profile(admin_client, make_service, make_therap
             "services": [service.pk],
             "active": "on",
             "ordering": 1,
+            "weekly_hours-TOTAL_FORMS": 0,
+            "weekly_hours-INITIAL_FORMS": 0,
+            "date_hours-TOTAL_FORMS": 0,
+            "date_hours-INITIAL_FORMS": 0,
         },
     )
 

@@ -1,0 +1,263 @@
+"""Admins edit the schedule in the Django admin, with clear messages for impossible hours."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from bookings.models import Appointment, BookingPolicy, Therapist, TimeOff, WeeklyHours
+from tests.factories import (
+    make_appointment,
+    make_client,
+    make_length,
+    make_room,
+    make_service,
+    make_therapist,
+    make_weekly_hours,
+)
+
+NY = ZoneInfo("America/New_York")
+TEN = datetime(2026, 6, 15, 10, tzinfo=NY)
+MODELS = [
+    "therapist",
+    "room",
+    "timeoff",
+    "clinicclosure",
+    "bookingpolicy",
+    "client",
+    "appointment",
+]
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_admin_lists_and_add_forms_open(admin_client, model):
+    assert admin_client.get(reverse(f"admin:bookings_{model}_changelist")).status_code == 200
+    assert admin_client.get(reverse(f"admin:bookings_{model}_add")).status_code == 200
+
+
+def therapist_form(therapist: Therapist, hours: list[tuple[int, str, str]]) -> dict[str, str]:
+    """Return the therapist's change form with the weekly-hours inline holding `hours`."""
+    saved = list(therapist.weekly_hours.all())
+    data = {
+        "name": therapist.name,
+        "slug": therapist.slug,
+        "bio": therapist.bio,
+        "active": "on",
+        "ordering": "0",
+        "weekly_hours-TOTAL_FORMS": str(len(saved) + len(hours)),
+        "weekly_hours-INITIAL_FORMS": str(len(saved)),
+        "date_hours-TOTAL_FORMS": "0",
+        "date_hours-INITIAL_FORMS": "0",
+    }
+    rows = [(h.pk, h.weekday, f"{h.start:%H:%M}", f"{h.end:%H:%M}") for h in saved]
+    rows += [("", *row) for row in hours]
+    for n, (pk, weekday, start, end) in enumerate(rows):
+        data |= {
+            f"weekly_hours-{n}-id": str(pk),
+            f"weekly_hours-{n}-therapist": str(therapist.pk),
+            f"weekly_hours-{n}-weekday": str(weekday),
+            f"weekly_hours-{n}-start": start,
+            f"weekly_hours-{n}-end": end,
+        }
+    return data
+
+
+@pytest.fixture
+def maya() -> Therapist:
+    maya = make_therapist(name="Maya Brooks")
+    make_weekly_hours(maya, weekdays=[0], start="09:00", end="12:30")
+    return maya
+
+
+def change(admin_client, therapist: Therapist, hours: list[tuple[int, str, str]]):
+    url = reverse("admin:bookings_therapist_change", args=[therapist.pk])
+    return admin_client.post(url, therapist_form(therapist, hours))
+
+
+def test_admin_saves_weekly_hours_with_a_break(admin_client, maya):
+    response = change(admin_client, maya, [(0, "13:30", "18:00"), (5, "08:00", "14:00")])
+
+    assert response.status_code == 302
+    assert [str(h) for h in maya.weekly_hours.all()] == [
+        "Monday 09:00 to 12:30",
+        "Monday 13:30 to 18:00",
+        "Saturday 08:00 to 14:00",
+    ]
+
+
+def test_admin_rejects_hours_overlapping_saved_hours_naming_the_clash(admin_client, maya):
+    response = change(admin_client, maya, [(0, "12:00", "14:00")])
+
+    assert response.status_code == 200
+    assert "Overlaps Monday 09:00 to 12:30, already set for this therapist." in response.text
+    assert maya.weekly_hours.count() == 1
+
+
+def test_admin_rejects_new_intervals_overlapping_each_other(admin_client, maya):
+    response = change(admin_client, maya, [(1, "09:00", "12:00"), (1, "11:00", "14:00")])
+
+    assert response.status_code == 200
+    assert "Tuesday: 09:00 to 12:00 overlaps 11:00 to 14:00." in response.text
+    assert maya.weekly_hours.count() == 1
+
+
+def test_admin_rejects_a_day_off_and_hours_on_one_date(admin_client, maya):
+    data = therapist_form(maya, []) | {
+        "date_hours-TOTAL_FORMS": "2",
+        "date_hours-0-therapist": str(maya.pk),
+        "date_hours-0-date": "2026-11-27",
+        "date_hours-1-therapist": str(maya.pk),
+        "date_hours-1-date": "2026-11-27",
+        "date_hours-1-start": "10:00",
+        "date_hours-1-end": "14:00",
+    }
+
+    response = admin_client.post(reverse("admin:bookings_therapist_change", args=[maya.pk]), data)
+
+    assert response.status_code == 200
+    assert "Fri 27 Nov 2026: a day off cannot have hours." in response.text
+    assert not maya.date_hours.exists()
+
+
+def test_admin_rejects_hours_ending_before_they_start(admin_client, maya):
+    response = change(admin_client, maya, [(2, "17:00", "09:00")])
+
+    assert response.status_code == 200
+    assert "The end must be after the start." in response.text
+    assert not WeeklyHours.objects.filter(weekday=2).exists()
+
+
+def test_admin_rejects_time_off_ending_before_it_starts(admin_client, maya):
+    response = admin_client.post(
+        reverse("admin:bookings_timeoff_add"),
+        {
+            "therapist": maya.pk,
+            "start_0": "2026-06-15",
+            "start_1": "12:00",
+            "end_0": "2026-06-15",
+            "end_1": "09:00",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "The end must be after the start." in response.text
+    assert not TimeOff.objects.exists()
+
+
+@pytest.fixture
+def setting():
+    service = make_service(title="Deep tissue massage")
+    length = make_length(service, minutes=60, after=15)
+    maya = make_therapist(name="Maya Brooks", services=[service])
+    return length, maya, make_room(name="Treatment room 1", services=[service])
+
+
+def appointment_form(length, therapist, room, start: datetime, **fields) -> dict[str, str]:
+    local = start.astimezone(NY)
+    return {
+        "client": str(make_client().pk),
+        "therapist": str(therapist.pk),
+        "room": str(room.pk),
+        "service_length": str(length.pk),
+        "start_0": f"{local:%Y-%m-%d}",
+        "start_1": f"{local:%H:%M}",
+        "status": "booked",
+        **fields,
+    }
+
+
+def test_admin_books_an_appointment_recording_who_did_it(admin_client, admin_user, setting):
+    length, maya, room = setting
+
+    response = admin_client.post(
+        reverse("admin:bookings_appointment_add"), appointment_form(length, maya, room, TEN)
+    )
+
+    assert response.status_code == 302
+    booked = Appointment.objects.get()
+    assert (booked.start, booked.end) == (TEN, TEN + timedelta(hours=1))
+    assert booked.occupied_until == TEN + timedelta(minutes=75)
+    assert booked.created_by == booked.updated_by == admin_user
+
+
+def test_admin_refuses_a_double_booking_with_a_message(admin_client, setting):
+    length, maya, room = setting
+    make_appointment(therapist=maya, room=room, start=TEN, length=length)
+    later = TEN + timedelta(minutes=70)  # inside the 15 minutes' turnover
+
+    response = admin_client.post(
+        reverse("admin:bookings_appointment_add"), appointment_form(length, maya, room, later)
+    )
+
+    assert response.status_code == 200
+    clash = "is already booked Mon 15 Jun from 10:00 to 11:15, turnover included."
+    assert f"Maya Brooks {clash}" in response.text
+    assert f"Treatment room 1 {clash}" in response.text
+    assert Appointment.objects.count() == 1
+
+
+def test_admin_moving_an_appointment_keeps_its_length(admin_client, setting):
+    length, maya, room = setting
+    booked = make_appointment(therapist=maya, room=room, start=TEN, length=length)
+    data = appointment_form(length, maya, room, TEN + timedelta(hours=3))
+    data |= {"client": str(booked.client_id), "end_0": "2026-06-15", "end_1": "11:00"}
+
+    response = admin_client.post(
+        reverse("admin:bookings_appointment_change", args=[booked.pk]), data
+    )
+
+    assert response.status_code == 302
+    booked.refresh_from_db()
+    assert booked.end - booked.start == timedelta(hours=1)
+    assert booked.occupied_until == TEN + timedelta(hours=4, minutes=15)
+
+
+def test_the_appointment_list_query_count_does_not_grow_with_appointments(
+    admin_client, setting, django_assert_max_num_queries
+):
+    length, maya, room = setting
+    url = reverse("admin:bookings_appointment_changelist")
+    for day in range(2):
+        make_appointment(therapist=maya, room=room, start=TEN + timedelta(days=day), length=length)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url)
+    for day in range(2, 12):
+        make_appointment(therapist=maya, room=room, start=TEN + timedelta(days=day), length=length)
+
+    with django_assert_max_num_queries(len(few)):
+        response = admin_client.get(url)
+
+    assert response.text.count('class="field-client nowrap"') == 12
+
+
+def test_the_booking_policy_is_one_row_admins_edit_but_cannot_add_or_delete(admin_client):
+    BookingPolicy().save()
+
+    assert admin_client.get(reverse("admin:bookings_bookingpolicy_add")).status_code == 403
+    assert (
+        admin_client.get(reverse("admin:bookings_bookingpolicy_delete", args=[1])).status_code
+        == 403
+    )
+    response = admin_client.post(
+        reverse("admin:bookings_bookingpolicy_change", args=[1]),
+        {
+            "slot_step_minutes": "30",
+            "min_notice_hours": "4",
+            "horizon_days": "90",
+            "change_cutoff_hours": "24",
+            "max_sessions_per_day": "6",
+            "reminder_hours_before": "24",
+        },
+    )
+    assert response.status_code == 302
+    policy = BookingPolicy.load()
+    assert (policy.slot_step_minutes, policy.horizon_days, policy.max_sessions_per_day) == (
+        30,
+        90,
+        6,
+    )
