@@ -209,6 +209,8 @@ else:
     # The contract: without EMAIL_HOST, mail is printed to the task worker's log, and
     # `check --deploy` stays quiet. Setting EMAIL_HOST brings this check back into force.
     SILENCED_SYSTEM_CHECKS = ["mail.E001"]
+# First retry delay when the mail server is down; it doubles per attempt, up to 15 minutes.
+MAIL_RETRY_SECONDS = envint("MAIL_RETRY_SECONDS", 30)
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Medical & Sports Massage <bookings@localhost>"
 )

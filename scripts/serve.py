@@ -24,6 +24,8 @@ def main() -> int:
         ],
         "worker": [PYTHON, "manage.py", "db_worker"],
     }
+    # A worker that died mid-send left its message pending: queue it again first.
+    subprocess.run([PYTHON, "manage.py", "requeue_messages"], check=True)
     children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
     print(f"serving http://127.0.0.1:{port} (web and task worker); Ctrl-C stops both", flush=True)
 

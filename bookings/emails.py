@@ -1,0 +1,88 @@
+"""Compose client emails (plain text and HTML, with an .ics) from a ClientMessage.
+
+Composed at send time from the appointment's current state. Manage links are minted here,
+so a raw token exists only inside the email that carries it. Nothing from the runner
+intake is ever put in an email.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings import booking, calendar
+from bookings.models import BookingPolicy, ClientMessage
+from clinic.models import ClinicProfile
+
+Kind = ClientMessage.Kind
+LOOKUP_SALT = "bookings.lookup"
+LOOKUP_MAX_AGE = 60 * 60 * 24  # a "find my bookings" link works for a day
+
+SUBJECTS = {
+    Kind.CONFIRMATION: "Booked: {service} on {when}",
+    Kind.MOVED: "Moved: {service} is now on {when}",
+    Kind.CANCELLED: "Cancelled: {service} on {when}",
+    Kind.REMINDER: "Reminder: {service} tomorrow at {time}",
+    Kind.LOOKUP: "Your bookings at Medical & Sports Massage",
+}
+
+
+def lookup_token(email: str) -> str:
+    """Return a signed, expiring token standing for `email` in a "find my bookings" link."""
+    return signing.dumps(email.strip().lower(), salt=LOOKUP_SALT, compress=True)
+
+
+def email_for_lookup_token(token: str) -> str | None:
+    """Return the email a lookup token stands for, or None if forged or expired."""
+    try:
+        return signing.loads(token, salt=LOOKUP_SALT, max_age=LOOKUP_MAX_AGE)
+    except signing.BadSignature:
+        return None
+
+
+def _url(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
+    """Return the email for `message`, ready to send."""
+    profile = ClinicProfile.load()
+    context = {"clinic": profile, "site_url": settings.SITE_URL, "kind": message.kind}
+    if message.kind == Kind.LOOKUP:
+        to = message.email
+        context["lookup_url"] = _url(
+            reverse("bookings:my_bookings", args=[lookup_token(message.email)])
+        )
+        subject = SUBJECTS[Kind.LOOKUP]
+    else:
+        appointment = message.appointment
+        to = appointment.client.email
+        local = timezone.localtime(appointment.start)
+        context |= {
+            "appointment": appointment,
+            "client": appointment.client,
+            "service": appointment.service_length.service,
+            "start": local,
+            "policy": BookingPolicy.load(),
+        }
+        if message.kind != Kind.CANCELLED:
+            token = booking.issue_manage_token(appointment)
+            context["manage_url"] = _url(reverse("bookings:manage", args=[token]))
+        subject = SUBJECTS[message.kind].format(
+            service=appointment.service_length.service.title,
+            when=f"{local:%a %b} {local.day} at {local:%-I:%M %p}",
+            time=f"{local:%-I:%M %p}",
+        )
+    text = render_to_string(f"emails/{message.kind}.txt", context)
+    html = render_to_string("emails/message.html", context | {"text_template": message.kind})
+    email = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    email.attach_alternative(html, "text/html")
+    if message.kind != Kind.LOOKUP:
+        ics = calendar.client_ics(appointment, manage_url=context.get("manage_url", ""))
+        method = "CANCEL" if message.kind == Kind.CANCELLED else "REQUEST"
+        email.attach("appointment.ics", ics, f"text/calendar; method={method}; charset=utf-8")
+    return email

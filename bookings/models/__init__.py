@@ -1,0 +1,42 @@
+"""The bookings app's models, one module per concern."""
+
+from bookings.models.appointments import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentChange,
+    AppointmentStatus,
+    ManageToken,
+)
+from bookings.models.clients import Client, RunnerIntake
+from bookings.models.messages import ClientMessage
+from bookings.models.schedule import (
+    BookingPolicy,
+    ClinicClosure,
+    DateHours,
+    Room,
+    Therapist,
+    TimeOff,
+    TsTzRange,
+    WallClockRange,
+    WeeklyHours,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "Appointment",
+    "AppointmentChange",
+    "AppointmentStatus",
+    "BookingPolicy",
+    "Client",
+    "ClientMessage",
+    "ClinicClosure",
+    "DateHours",
+    "ManageToken",
+    "Room",
+    "RunnerIntake",
+    "Therapist",
+    "TimeOff",
+    "TsTzRange",
+    "WallClockRange",
+    "WeeklyHours",
+]

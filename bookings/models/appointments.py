@@ -1,0 +1,240 @@
+"""Appointments, their history, and the hashed links clients manage them with.
+
+The database is the last guard against double booking: exclusion constraints keep a
+therapist's and a room's active appointments (turnover buffers included) from overlapping.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from bookings.models.clients import Client
+from bookings.models.schedule import Room, Therapist, TsTzRange
+from services.models import ServiceLength
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+# Cancelled and no-show appointments free their time.
+ACTIVE_STATUSES = [
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.COMPLETED,
+]
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self) -> "AppointmentQuerySet":
+        """Return appointments that hold their time (not cancelled, not a no-show)."""
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def overlapping(self, start: datetime, end: datetime) -> "AppointmentQuerySet":
+        """Return appointments whose occupied time (buffers included) meets ``[start, end)``."""
+        # The same expression as the exclusion constraints, so their GiST indexes serve it.
+        return self.alias(occupied=TsTzRange("occupied_from", "occupied_until")).filter(
+            occupied__overlap=TsTzRange(models.Value(start), models.Value(end))
+        )
+
+
+class Appointment(models.Model):
+    """A client's session with a therapist in a room.
+
+    The exclusion constraints compare ``[occupied_from, occupied_until)``: the session widened
+    by the turnover buffers it was booked with.
+    """
+
+    Status = AppointmentStatus
+    ACTIVE_STATUSES = ACTIVE_STATUSES
+
+    # Indexed by (client, start) below.
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
+    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    service_length = models.ForeignKey(
+        ServiceLength, on_delete=models.PROTECT, related_name="appointments"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField(blank=True, help_text="Leave empty for the service's length.")
+    # Turnover minutes copied from the service length at booking time, and the span they widen
+    # the session to; fill_times() sets them on clean() and save().
+    buffer_before = models.PositiveSmallIntegerField(editable=False)
+    buffer_after = models.PositiveSmallIntegerField(editable=False)
+    occupied_from = models.DateTimeField(editable=False)
+    occupied_until = models.DateTimeField(editable=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # iCalendar SEQUENCE: one up for every change the client's calendar must follow.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, editable=False, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, editable=False, related_name="+"
+    )
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["client", "start"], name="appointment_client_start_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="appointment_end_after_start",
+                violation_error_message="The end must be after the start.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    occupied_from__lte=models.F("start"), occupied_until__gte=models.F("end")
+                ),
+                name="appointment_occupied_covers_session",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=AppointmentStatus.values),
+                name="appointment_status_valid",
+            ),
+            *(
+                ExclusionConstraint(
+                    name=f"appointment_{resource}_no_overlap",
+                    expressions=[
+                        (resource, RangeOperators.EQUAL),
+                        (TsTzRange("occupied_from", "occupied_until"), RangeOperators.OVERLAPS),
+                    ],
+                    condition=models.Q(status__in=ACTIVE_STATUSES),
+                    violation_error_message=f"The {resource} is already booked at that time.",
+                )
+                for resource in ("therapist", "room")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.client} with {self.therapist}, {timezone.localtime(self.start):%a %d %b %H:%M}"
+        )
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_times()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def occupied_span(self) -> tuple[datetime, datetime]:
+        """Return when the therapist and room are taken: the session and its buffers."""
+        return self.occupied_from, self.occupied_until
+
+    def fill_times(self) -> None:
+        """Fill a missing end and buffers from the service length; derive the occupied span."""
+        length = self.service_length
+        if self.end is None:
+            self.end = self.start + timedelta(minutes=length.minutes)
+        if self.buffer_before is None:
+            self.buffer_before = length.buffer_before
+        if self.buffer_after is None:
+            self.buffer_after = length.buffer_after
+        self.occupied_from = self.start - timedelta(minutes=self.buffer_before)
+        self.occupied_until = self.end + timedelta(minutes=self.buffer_after)
+
+    def move_to(self, start: datetime) -> None:
+        """Shift the session to ``start``, keeping its length and buffers (not saved)."""
+        self.start, self.end = start, start + (self.end - self.start)
+        self.sequence += 1
+        self.fill_times()
+
+    def clean(self) -> None:
+        if self.start is None or self.service_length_id is None:
+            return
+        self.fill_times()
+        if self.end <= self.start:
+            raise ValidationError({"end": "The end must be after the start."})
+        service = self.service_length.service
+        errors = {}
+        if self.room_id and not self.room.services.filter(pk=service.pk).exists():
+            errors["room"] = f"{self.room} is not set up for {service}."
+        if self.therapist_id and not self.therapist.services.filter(pk=service.pk).exists():
+            errors["therapist"] = f"{self.therapist} does not offer {service}."
+        if self.is_active:
+            others = Appointment.objects.active().exclude(pk=self.pk)
+            others = others.overlapping(self.occupied_from, self.occupied_until)
+            for field in ("therapist", "room"):
+                clash = others.filter(**{f"{field}_id": getattr(self, f"{field}_id")}).first()
+                if clash and field not in errors:
+                    since, until = map(timezone.localtime, clash.occupied_span)
+                    errors[field] = (
+                        f"{getattr(self, field)} is already booked {since:%a %d %b} from "
+                        f"{since:%H:%M} to {until:%H:%M}, turnover included."
+                    )
+        if errors:
+            raise ValidationError(errors)
+
+
+class AppointmentChange(models.Model):
+    """One line of an appointment's history: who did what, when, and why.
+
+    ``details`` holds the fields that changed as ``{"field": [old, new]}`` in plain text;
+    never intake or health details.
+    """
+
+    class Action(models.TextChoices):
+        BOOKED = "booked"
+        MOVED = "moved"
+        CANCELLED = "cancelled"
+        CHECKED_IN = "checked_in", "Checked in"
+        COMPLETED = "completed"
+        NO_SHOW = "no_show", "No-show"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    details = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+
+    @property
+    def actor(self) -> str:
+        """Return who made the change, in words."""
+        return self.by.get_username() if self.by else "Client (online)"
+
+
+class ManageToken(models.Model):
+    """A secret link that lets whoever holds it see, move or cancel one appointment.
+
+    Only a SHA-256 digest is stored; the raw token (192 random bits) exists in the email or
+    page that carries it. It stops working when revoked or once the session has ended.
+    """
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="manage_tokens"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Manage link for appointment {self.appointment_id}"

@@ -1,0 +1,109 @@
+"""Clients, known by email without a password, and their private runner intake."""
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class ClientQuerySet(models.QuerySet):
+    def with_email(self, email: str) -> "ClientQuerySet":
+        """Return the client(s) with this email, ignoring case (uses the unique index)."""
+        return self.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
+
+
+class Client(models.Model):
+    """A person who books sessions; no password, known by email.
+
+    One client per email, ignoring case, so a returning runner's bookings land on one record
+    and the front desk finds one history. Phone and walk-in clients may have no email.
+    """
+
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    staff_notes = models.TextField(
+        blank=True, help_text="Private notes for staff; never shown to the client."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="client_unique_email",
+                violation_error_message="A client with this email already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class RunnerIntake(models.Model):
+    """What a runner tells us before a first visit. Private: staff pages only.
+
+    Never put any of it in a URL, a log line, an email or a calendar file.
+    """
+
+    class Area(models.TextChoices):
+        CALVES = "calves"
+        HAMSTRINGS = "hamstrings"
+        QUADS = "quads"
+        GLUTES = "glutes"
+        HIP_FLEXORS = "hip_flexors", "Hip flexors"
+        IT_BAND = "it_band", "IT band"
+        ACHILLES = "achilles", "Achilles"
+        PLANTAR_FASCIA = "plantar_fascia", "Plantar fascia"
+        SHINS = "shins"
+        KNEES = "knees"
+        OTHER = "other"
+
+    class Distance(models.TextChoices):
+        FIVE_K = "5k", "5K"
+        TEN_K = "10k", "10K"
+        HALF = "half", "Half marathon"
+        MARATHON = "marathon", "Marathon"
+        ULTRA = "ultra", "Ultra"
+        OTHER = "other", "Other"
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="intake")
+    weekly_mileage = models.PositiveSmallIntegerField(
+        "weekly mileage (miles)", null=True, blank=True, validators=[MaxValueValidator(300)]
+    )
+    next_race_date = models.DateField(null=True, blank=True)
+    next_race_distance = models.CharField(max_length=10, choices=Distance.choices, blank=True)
+    tight_areas = ArrayField(
+        models.CharField(max_length=20, choices=Area.choices), default=list, blank=True
+    )
+    other_area = models.CharField("other area", max_length=200, blank=True)
+    health_conditions = models.TextField(max_length=2000, blank=True)
+    medications = models.TextField(max_length=2000, blank=True)
+    is_minor = models.BooleanField("under 18", default=False)
+    guardian_name = models.CharField(max_length=120, blank=True)
+    policy_consent_at = models.DateTimeField()
+    policy_version = models.CharField(max_length=20)
+    treatment_consent_at = models.DateTimeField()
+    treatment_version = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_minor=False) | ~models.Q(guardian_name=""),
+                name="runnerintake_minor_has_guardian",
+                violation_error_message="A runner under 18 needs a parent or guardian's name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake of {self.client}"
+
+    def get_tight_areas_display(self) -> list[str]:
+        return [self.Area(area).label for area in self.tight_areas]

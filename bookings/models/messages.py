@@ -1,0 +1,65 @@
+"""Emails owed to clients, recorded in the same transaction as the change that causes them.
+
+A row here is the promise; a task in the queue (django-tasks-db, same database) is the
+delivery attempt. If the mail server is down the task reschedules itself; if a worker dies
+mid-send, ``requeue_messages`` finds the row still pending and queues it again.
+"""
+
+from django.db import models
+from django.utils import timezone
+
+from bookings.models.appointments import Appointment
+
+
+class ClientMessageQuerySet(models.QuerySet):
+    def pending(self) -> "ClientMessageQuerySet":
+        return self.filter(status=ClientMessage.Status.PENDING)
+
+
+class ClientMessage(models.Model):
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation"
+        MOVED = "moved"
+        CANCELLED = "cancelled"
+        REMINDER = "reminder"
+        LOOKUP = "lookup", "Find my bookings"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        SKIPPED = "skipped"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    # Only for messages without an appointment ("find my bookings").
+    email = models.EmailField(blank=True)
+    due_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    objects = ClientMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["queued_at"],
+                condition=models.Q(status="pending"),
+                name="clientmessage_pending_idx",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(appointment__isnull=False) | ~models.Q(email=""),
+                name="clientmessage_has_recipient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.status})"
