@@ -14,7 +14,8 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("services/", include("services.urls")),
     path("therapists/", bookings_public.therapist_list, name="therapists"),
-    path("book/", bookings_public.book, name="book"),
+    path("book/", include("bookings.urls")),
+    path("staff/", include("bookings.staff_urls")),
     path("admin/", admin.site.urls),
 ]
 
