@@ -76,6 +76,9 @@ class Therapist(models.Model):
         default=True, help_text="Inactive therapists are hidden and cannot be booked."
     )
     ordering = models.PositiveSmallIntegerField(default=0)
+    # SHA-256 of the secret in the therapist's calendar-feed URL; empty until one is issued.
+    # Resetting it revokes every copy of the old URL.
+    feed_token_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = TherapistQuerySet.as_manager()
 
