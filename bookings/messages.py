@@ -73,7 +73,7 @@ def deliver(message_id: int) -> str:
 
     with transaction.atomic():
         message = (
-            ClientMessage.objects.select_for_update(skip_locked=True)
+            ClientMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=message_id, status=ClientMessage.Status.PENDING)
             .select_related(
                 "appointment__client",

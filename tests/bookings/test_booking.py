@@ -1,0 +1,315 @@
+"""The write functions in bookings/booking.py and the client email outbox they feed."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
+
+from bookings import booking, messages
+from bookings.models import (
+    Appointment,
+    AppointmentChange,
+    BookingPolicy,
+    ClientMessage,
+    ManageToken,
+    RunnerIntake,
+)
+from tests.factories import (
+    make_client,
+    make_length,
+    make_room,
+    make_service,
+    make_therapist,
+    make_weekly_hours,
+)
+
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2026, 12, 7, 8, 0, tzinfo=NY)  # a Monday morning
+TUESDAY_10 = datetime(2026, 12, 8, 10, 0, tzinfo=NY)
+Kind = ClientMessage.Kind
+
+
+@pytest.fixture
+def clinic(db):
+    """One service, two therapists working 9-17 every day, one suitable room each."""
+    BookingPolicy.objects.create()
+    service = make_service(lengths=())
+    length = make_length(service, minutes=60, after=15)
+    maya = make_therapist(name="Maya", services=[service])
+    tom = make_therapist(name="Tom", services=[service])
+    for therapist in (maya, tom):
+        make_weekly_hours(therapist, start="09:00", end="17:00")
+    make_room(services=[service])
+    make_room(services=[service])
+    with time_machine.travel(NOW, tick=False):
+        yield {"length": length, "maya": maya, "tom": tom}
+
+
+@pytest.fixture
+def staff_user(db):
+    return get_user_model().objects.create_user("desk", password="a-long-desk-password-1")
+
+
+def book(clinic, *, start=TUESDAY_10, therapist="maya", **kwargs) -> booking.Booked:
+    return booking.book_appointment(
+        client=kwargs.pop("client", None) or make_client(),
+        service_length=clinic["length"],
+        start=start,
+        now=datetime.now(UTC),
+        therapist=clinic[therapist] if therapist else None,
+        **kwargs,
+    )
+
+
+def test_booking_writes_history_messages_and_a_working_manage_link(clinic):
+    booked = book(clinic, key=uuid4())
+
+    appointment = booked.appointment
+    assert booked.created
+    assert appointment.therapist == clinic["maya"]
+    assert appointment.end - appointment.start == timedelta(minutes=60)
+    assert [c.action for c in appointment.changes.all()] == [AppointmentChange.Action.BOOKED]
+    kinds = sorted(appointment.messages.values_list("kind", flat=True))
+    assert kinds == [Kind.CONFIRMATION, Kind.REMINDER]
+    reminder = appointment.messages.get(kind=Kind.REMINDER)
+    assert reminder.due_at == TUESDAY_10 - timedelta(hours=24)
+    assert DBTaskResult.objects.count() == 2
+    assert booking.appointment_for_token(booked.token, now=datetime.now(UTC)) == appointment
+    assert not ManageToken.objects.filter(digest=booked.token).exists()
+
+
+def test_same_key_books_once(clinic):
+    key = uuid4()
+    first = book(clinic, key=key)
+
+    second = book(clinic, key=key)
+
+    assert not second.created
+    assert second.appointment == first.appointment
+    assert Appointment.objects.count() == 1
+    assert ClientMessage.objects.filter(kind=Kind.CONFIRMATION).count() == 1
+
+
+def test_taken_time_is_refused_with_nearest_alternatives_and_nothing_written(clinic):
+    book(clinic)
+
+    with pytest.raises(booking.SlotTaken) as taken:
+        book(clinic, start=TUESDAY_10 + timedelta(minutes=30))
+
+    assert "no longer available" in taken.value.message
+    alternatives = [
+        offer.start.astimezone(NY).strftime("%H:%M") for offer in taken.value.alternatives
+    ]
+    assert alternatives == ["11:15", "11:30", "11:45"]  # Maya is busy 10:00-11:15
+    assert all(offer.therapist_id == clinic["maya"].pk for offer in taken.value.alternatives)
+    assert Appointment.objects.count() == 1
+
+
+def test_online_booking_needs_notice_but_staff_may_book_inside_it(clinic, staff_user):
+    soon = datetime(2026, 12, 7, 11, 0, tzinfo=NY)  # three hours away; policy wants twelve
+
+    with pytest.raises(booking.SlotTaken, match="12 hours' notice"):
+        book(clinic, start=soon)
+    staff_booked = book(clinic, start=soon, by=staff_user)
+
+    assert staff_booked.appointment.created_by == staff_user
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        (datetime(2026, 12, 6, 10, 0, tzinfo=NY), "already passed"),
+        (datetime(2027, 3, 1, 10, 0, tzinfo=NY), "up to 60 days ahead"),
+        (datetime(2026, 12, 8, 18, 0, tzinfo=NY), "no longer available"),  # after hours
+        (datetime(2026, 12, 8, 10, 7, tzinfo=NY), "no longer available"),  # off the 15' grid
+    ],
+)
+def test_times_outside_the_policy_or_hours_are_refused(clinic, start, message):
+    with pytest.raises(booking.SlotTaken, match=message):
+        book(clinic, start=start)
+    assert not Appointment.objects.exists()
+
+
+def test_any_therapist_goes_to_the_one_with_fewer_bookings_that_day(clinic):
+    book(clinic, start=TUESDAY_10, therapist="maya")
+
+    booked = book(clinic, start=TUESDAY_10 + timedelta(hours=3), therapist=None)
+
+    assert booked.appointment.therapist == clinic["tom"]
+
+
+def test_move_records_history_replaces_reminder_and_bumps_sequence(clinic, staff_user):
+    appointment = book(clinic).appointment
+    later = TUESDAY_10 + timedelta(days=1, hours=2)
+
+    moved = booking.reschedule_appointment(
+        appointment=appointment,
+        start=later,
+        now=datetime.now(UTC),
+        therapist=clinic["tom"],
+        by=staff_user,
+        reason="Client asked",
+    )
+
+    assert moved.start == later
+    assert moved.therapist == clinic["tom"]
+    assert moved.sequence == 1
+    change = moved.changes.get(action=AppointmentChange.Action.MOVED)
+    assert change.by == staff_user
+    assert change.reason == "Client asked"
+    assert change.details["start"] == ["2026-12-08 10:00", "2026-12-09 12:00"]
+    assert change.details["therapist"] == ["Maya", "Tom"]
+    reminders = moved.messages.filter(kind=Kind.REMINDER)
+    assert sorted(reminders.values_list("status", flat=True)) == ["pending", "skipped"]
+    assert reminders.get(status="pending").due_at == later - timedelta(hours=24)
+    assert moved.messages.filter(kind=Kind.MOVED).count() == 1
+
+
+def test_cancel_frees_the_time_withdraws_the_reminder_and_tells_the_client(clinic):
+    appointment = book(clinic).appointment
+
+    booking.cancel_appointment(appointment=appointment, now=datetime.now(UTC), reason="Injured")
+
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+    assert appointment.cancel_reason == "Injured"
+    assert appointment.messages.get(kind=Kind.REMINDER).status == "skipped"
+    assert appointment.messages.filter(kind=Kind.CANCELLED).count() == 1
+    assert book(clinic).appointment.start == TUESDAY_10  # the time is free again
+
+
+def test_online_changes_close_at_the_cutoff_but_staff_can_still_act(clinic, staff_user):
+    appointment = book(clinic).appointment
+
+    with time_machine.travel(TUESDAY_10 - timedelta(hours=23), tick=False):
+        now = datetime.now(UTC)
+        with pytest.raises(booking.ChangeNotAllowed, match="Please call us"):
+            booking.cancel_appointment(appointment=appointment, now=now)
+        booking.cancel_appointment(appointment=appointment, now=now, by=staff_user)
+
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+
+
+def test_status_moves_only_forward(clinic, staff_user):
+    appointment = book(clinic).appointment
+
+    booking.set_status(appointment=appointment, status="checked_in", by=staff_user)
+    booking.set_status(appointment=appointment, status="completed", by=staff_user)
+    with pytest.raises(booking.ChangeNotAllowed):
+        booking.set_status(appointment=appointment, status="no_show", by=staff_user)
+
+    actions = list(appointment.changes.values_list("action", flat=True))
+    assert actions == ["booked", "checked_in", "completed"]
+
+
+def test_blocking_time_refuses_a_booked_session_and_then_keeps_bookings_out(clinic, staff_user):
+    book(clinic)
+    with pytest.raises(booking.BookingError, match="has a session at 2026-12-08 10:00"):
+        booking.block_time(
+            therapist=clinic["maya"],
+            start=TUESDAY_10,
+            end=TUESDAY_10 + timedelta(hours=1),
+            by=staff_user,
+        )
+
+    afternoon = TUESDAY_10 + timedelta(hours=4)
+    booking.block_time(
+        therapist=clinic["maya"], start=afternoon, end=afternoon + timedelta(hours=2), by=staff_user
+    )
+
+    with pytest.raises(booking.SlotTaken):
+        book(clinic, start=afternoon + timedelta(minutes=30))
+
+
+def test_rolled_back_booking_leaves_no_message_and_no_task(clinic):
+    def book_then_fail() -> None:
+        with transaction.atomic():
+            book(clinic)
+            raise RuntimeError("the request failed after booking")
+
+    with pytest.raises(RuntimeError):
+        book_then_fail()
+
+    assert not Appointment.objects.exists()
+    assert not ClientMessage.objects.exists()
+    assert not DBTaskResult.objects.exists()
+
+
+def test_delivery_sends_once_and_keeps_health_details_out(clinic, mailoutbox):
+    client = make_client(first_name="Jess", email="jess@example.com")
+    RunnerIntake.objects.create(
+        client=client,
+        health_conditions="secret-condition-xyz",
+        medications="secret-medication-xyz",
+        policy_consent_at=NOW,
+        policy_version="v1",
+        treatment_consent_at=NOW,
+        treatment_version="v1",
+    )
+    appointment = book(clinic, client=client).appointment
+    confirmation = appointment.messages.get(kind=Kind.CONFIRMATION)
+
+    assert messages.deliver(confirmation.pk) == "sent"
+    assert messages.deliver(confirmation.pk) == "nothing to send"
+
+    [email] = mailoutbox
+    assert email.to == ["jess@example.com"]
+    assert "Tuesday, December 8, 2026 at 10:00 AM" in email.body
+    assert "/book/manage/" in email.body
+    (_name, ics, mimetype) = email.attachments[0]
+    assert mimetype.startswith("text/calendar")
+    everything = email.body + email.alternatives[0].content + ics.decode()
+    assert "secret-" not in everything
+    confirmation.refresh_from_db()
+    assert confirmation.status == "sent"
+
+
+@override_settings(
+    MAILERS={
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+        }
+    }
+)
+def test_delivery_with_the_mail_server_down_schedules_a_retry(clinic):
+    appointment = book(clinic).appointment
+    confirmation = appointment.messages.get(kind=Kind.CONFIRMATION)
+    tasks_before = DBTaskResult.objects.count()
+
+    assert messages.deliver(confirmation.pk) == "retry scheduled"
+
+    confirmation.refresh_from_db()
+    assert confirmation.status == "pending"
+    assert confirmation.attempts == 1
+    assert confirmation.last_error
+    retry = DBTaskResult.objects.order_by("-enqueued_at").first()
+    assert DBTaskResult.objects.count() == tasks_before + 1
+    assert retry.run_after == confirmation.due_at > datetime.now(UTC)
+
+
+def test_requeue_finds_pending_due_messages(clinic):
+    appointment = book(clinic).appointment
+    DBTaskResult.objects.all().delete()  # as if the worker died holding them
+
+    assert messages.requeue_pending(now=datetime.now(UTC)) == 1  # the reminder is not due yet
+    assert DBTaskResult.objects.count() == 1
+    assert appointment.messages.pending().count() == 2
+
+
+def test_manage_link_stops_working_after_the_visit_or_when_revoked(clinic):
+    booked = book(clinic)
+    token = booked.token
+
+    with time_machine.travel(TUESDAY_10 + timedelta(hours=2), tick=False):
+        assert booking.appointment_for_token(token, now=datetime.now(UTC)) is None
+    booking.revoke_manage_tokens(booked.appointment, now=datetime.now(UTC))
+    assert booking.appointment_for_token(token, now=datetime.now(UTC)) is None
+    assert booking.appointment_for_token("x" * 32, now=datetime.now(UTC)) is None
