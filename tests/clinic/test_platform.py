@@ -71,10 +71,32 @@ def test_production_settings_turn_on_hsts_and_secure_cookies():
     assert result.stdout.split() == ["31536000", "True", "True", "True", "Argon2PasswordHasher"]
 
 
-@pytest.mark.parametrize("path", ["/", "/services/", "/healthz", "/no-such-page/", "/admin/login/"])
-def test_security_headers_on_responses(client, demo, path):
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/services/",
+        "/services",  # a redirect (APPEND_SLASH)
+        "/healthz",
+        "/robots.txt",
+        "/sitemap.xml",
+        "/no-such-page/",
+        "/admin/",  # a redirect to sign in
+        "/admin/login/",
+        "STATIC:css/site.css",
+    ],
+)
+def test_security_headers_on_every_kind_of_response(client, demo, path):
+    if path.startswith("STATIC:"):
+        from django.templatetags.static import static
+
+        path = static(path.removeprefix("STATIC:"))
     response = client.get(path)
 
+    assert response.status_code in {200, 301, 302, 404}
+    if "/static/" in path:
+        assert response.status_code == 200
+        assert "immutable" in response["Cache-Control"]
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp
     assert "frame-ancestors 'none'" in csp
