@@ -1,4 +1,37 @@
-from django.urls import path
+"""The front desk and therapists' pages, under /staff/. Who may use each: bookings/roles.py.
+
+Dates are plain ``YYYY-MM-DD`` segments (checked by the views, 404 if not a real date), so
+no URL converter is registered project-wide.
+"""
+
+from django.urls import path, re_path
+
+from bookings.views import staff, staff_appointments, staff_clients
+
+DAY = r"(?P<day>\d{4}-\d{2}-\d{2})"
 
 app_name = "staff"
-urlpatterns: list = []
+urlpatterns = [
+    path("login/", staff.sign_in, name="login"),
+    path("logout/", staff.sign_out, name="logout"),
+    # The clinic's day, a therapist's week.
+    path("", staff.day, name="day"),
+    re_path(rf"^day/{DAY}/$", staff.day, name="day_for"),
+    path("week/<int:therapist>/", staff.week, name="week"),
+    re_path(rf"^week/(?P<therapist>\d+)/{DAY}/$", staff.week, name="week_for"),
+    # Bookings and changes.
+    path("book/", staff_appointments.book, name="book"),
+    path("block/", staff_appointments.block, name="block"),
+    path("appointments/<int:pk>/", staff_appointments.appointment, name="appointment"),
+    path("appointments/<int:pk>/move/", staff_appointments.move, name="move"),
+    path("appointments/<int:pk>/cancel/", staff_appointments.cancel, name="cancel"),
+    path("appointments/<int:pk>/status/", staff_appointments.status, name="status"),
+    # Clients.
+    path("clients/", staff_clients.clients, name="clients"),
+    path("clients/<int:pk>/", staff_clients.client, name="client"),
+    path("clients/<int:pk>/notes/", staff_clients.client_notes, name="client_notes"),
+    # Therapists.
+    path("me/", staff.my_schedule, name="my_schedule"),
+    path("me/calendar/", staff.my_calendar, name="my_calendar"),
+    path("feed/<slug:token>.ics", staff.feed, name="feed"),
+]

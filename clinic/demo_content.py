@@ -298,6 +298,33 @@ ACCOUNTS = [
 # The demo therapist account signs in as this therapist.
 THERAPIST_ACCOUNTS = {"maya-brooks": "therapist"}
 
+# Each demo account's staff role (group names from bookings/roles.py).
+ACCOUNT_ROLES = {"admin": "Clinic admin", "frontdesk": "Front desk", "therapist": "Therapist"}
+
+# `seed_demo --appointments`: a few clients (fictional, example.com addresses) booked over the
+# next two clinic days, so the front desk's calendar has something on it.
+DEMO_CLIENTS = [
+    ("Jess", "Alvarez", "jess.alvarez@example.com", "(404) 555-0170"),
+    ("Marcus", "Green", "marcus.green@example.com", "(404) 555-0171"),
+    ("Hannah", "Lee", "hannah.lee@example.com", "(404) 555-0172"),
+]
+DEMO_INTAKE = {
+    "client": 0,
+    "weekly_mileage": 35,
+    "next_race_distance": "half",
+    "tight_areas": ["calves", "achilles"],
+    "health_conditions": "Mild asthma.",
+}
+# (nth clinic day from tomorrow, "HH:MM", therapist slug, service slug, minutes, client)
+DEMO_APPOINTMENTS = [
+    (0, "09:00", "maya-brooks", "sports-massage-for-runners", 60, 0),
+    (0, "11:00", "maya-brooks", "deep-tissue-massage", 60, 1),
+    (0, "10:00", "daniel-okafor", "myofascial-release", 45, 2),
+    (0, "09:00", "priya-raman", "assisted-stretching", 30, 1),
+    (1, "14:00", "maya-brooks", "sports-massage-for-runners", 90, 2),
+    (1, "15:00", "daniel-okafor", "deep-tissue-massage", 60, 0),
+]
+
 
 def price(value: str) -> Decimal:
     return Decimal(value)

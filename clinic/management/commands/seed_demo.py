@@ -2,13 +2,28 @@
 
 Idempotent: running it again updates the same rows and creates nothing twice.
 Demo account passwords are set only when the account is first created.
+With --appointments it also books a few demo clients over the next two clinic days
+(through booking.py, as the front desk would, without emailing them).
 """
+
+import uuid
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from bookings.models import BookingPolicy, ClinicClosure, Room, Therapist, WeeklyHours
+from bookings import booking, roles
+from bookings.models import (
+    BookingPolicy,
+    ClinicClosure,
+    Room,
+    RunnerIntake,
+    Therapist,
+    WeeklyHours,
+)
+from bookings.queries import clinic_tz
 from clinic import demo_content as demo
 from clinic.models import ClinicProfile, OpeningHours
 from services.models import Service, ServiceLength
@@ -16,6 +31,13 @@ from services.models import Service, ServiceLength
 
 class Command(BaseCommand):
     help = "Load the demo clinic (idempotent). For local use: it creates demo accounts."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--appointments",
+            action="store_true",
+            help="Also book a few demo clients over the next two clinic days.",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
@@ -69,12 +91,17 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
         for slug, username in demo.THERAPIST_ACCOUNTS.items():
             Therapist.objects.filter(slug=slug).update(user=User.objects.get(username=username))
+        roles.sync_roles()
+        for username, role in demo.ACCOUNT_ROLES.items():
+            roles.assign_role(User.objects.get(username=username), role)
+        booked = self.book_demo_clients(services) if options["appointments"] else 0
 
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo clinic ready: {len(services)} services, {len(therapists)} therapists, "
                 f"{len(demo.ROOMS)} rooms, "
-                f"accounts {', '.join(a[0] for a in demo.ACCOUNTS)}."
+                f"accounts {', '.join(a[0] for a in demo.ACCOUNTS)}"
+                + (f", {booked} demo appointments." if options["appointments"] else ".")
             )
         )
 
@@ -89,3 +116,53 @@ class Command(BaseCommand):
             for day, start, end in shifts
             if (day, start, end) not in existing
         )
+
+    @staticmethod
+    def book_demo_clients(services: dict) -> int:
+        """Book the demo appointments not booked yet; return how many exist now."""
+        clients = [
+            booking.find_or_create_client(
+                first_name=first, last_name=last, email=email, phone=phone
+            )
+            for first, last, email, phone in demo.DEMO_CLIENTS
+        ]
+        intake = dict(demo.DEMO_INTAKE)
+        consent = datetime(2026, 1, 5, 9, tzinfo=clinic_tz())
+        RunnerIntake.objects.update_or_create(
+            client=clients[intake.pop("client")],
+            defaults={
+                **intake,
+                "policy_consent_at": consent,
+                "policy_version": "demo",
+                "treatment_consent_at": consent,
+                "treatment_version": "demo",
+            },
+        )
+        now = timezone.now()
+        closed = set(ClinicClosure.objects.values_list("date", flat=True))
+        days, day = [], timezone.localdate(now)
+        while len(days) < 2:
+            day += timedelta(days=1)
+            if day.weekday() < 5 and day not in closed:
+                days.append(day)
+        admin = get_user_model().objects.get(username="admin")
+        count = 0
+        for nth, hhmm, slug, service, minutes, client in demo.DEMO_APPOINTMENTS:
+            start = datetime.combine(days[nth], time.fromisoformat(hhmm), tzinfo=clinic_tz())
+            # The same key for the same demo session, so a second run books nothing new.
+            key = uuid.uuid5(uuid.NAMESPACE_URL, f"seed-demo:{start.isoformat()}:{slug}")
+            try:
+                booking.book_appointment(
+                    client=clients[client],
+                    service_length=services[service].lengths.get(minutes=minutes),
+                    start=start,
+                    now=now,
+                    therapist=Therapist.objects.get(slug=slug),
+                    key=key,
+                    by=admin,
+                    notify=False,
+                )
+            except booking.BookingError:
+                continue  # someone booked that time already: leave theirs be
+            count += 1
+        return count

@@ -1,0 +1,276 @@
+"""Forms of the staff pages: they turn input into domain values; booking.py decides the rest.
+
+Times are typed as a local date and a wall-clock time and become aware datetimes here.
+Forms that change an appointment carry its version (when it was last changed), so a form
+opened before someone else's change is refused instead of undoing that change.
+"""
+
+import hashlib
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from bookings import roles
+from bookings.models import Appointment, Client, Room, Therapist
+from bookings.queries import clinic_tz
+from services.models import ServiceLength
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NOTIFY_LABEL = "Email the client about this change"
+
+
+def version_of(appointment: Appointment) -> str:
+    """Return a token that changes whenever `appointment` is changed."""
+    state = (
+        (appointment.updated_at - EPOCH) // timedelta(microseconds=1),
+        appointment.sequence,
+        str(appointment.status),  # a fresh instance holds the enum member, a loaded one text
+        appointment.start.timestamp(),
+        appointment.therapist_id,
+        appointment.room_id,
+    )
+    return hashlib.sha256(repr(state).encode()).hexdigest()[:20]
+
+
+def notes_version(notes: str) -> str:
+    """Return a short fingerprint of a client's staff notes, to spot a concurrent edit."""
+    return hashlib.sha256(notes.encode()).hexdigest()[:16]
+
+
+def _refresh_hidden(form: forms.Form, name: str, value: str) -> None:
+    """Put the current `value` into bound `form`'s hidden field, so that sending the form
+    again, on purpose, after reading the refusal, goes through."""
+    form.data = form.data.copy()
+    form.data[name] = value
+
+
+def local_instant(day: date, clock: time) -> datetime:
+    """Return the aware instant the clinic's clocks show `clock` on `day`.
+
+    Raises ValidationError for a wall time the clocks skip (spring forward).
+    """
+    tz = clinic_tz()
+    moment = datetime.combine(day, clock.replace(second=0, microsecond=0), tzinfo=tz)
+    if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise ValidationError("That time does not exist that day: the clocks go forward.")
+    return moment
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__({"step": 900, **(attrs or {})}, format="%H:%M")
+
+
+class LengthChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ServiceLength) -> str:
+        return f"{obj.service.title}, {obj.minutes} min"
+
+
+class StaffAuthenticationForm(AuthenticationForm):
+    """Sign-in that turns away accounts without a staff role, with a clear message."""
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not roles.is_staff_member(user):
+            raise ValidationError(
+                "This account has no staff role. Ask the clinic admin to give it one.",
+                code="no_role",
+            )
+
+
+class DayForm(forms.Form):
+    date = forms.DateField(label="Go to date", widget=DateInput())
+
+
+class ClientSearchForm(forms.Form):
+    q = forms.CharField(label="Name, email or phone", max_length=100, required=False)
+
+
+class _TimedForm(forms.Form):
+    """A local date and time, cleaned into ``start`` (aware)."""
+
+    day = forms.DateField(label="Date", widget=DateInput())
+    time = forms.TimeField(label="Time", widget=TimeInput())
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("day") and data.get("time"):
+            try:
+                data["start"] = local_instant(data["day"], data["time"])
+            except ValidationError as error:
+                self.add_error("time", error)
+        return data
+
+
+class BookForm(_TimedForm):
+    """A phone or walk-in booking: an existing client (chosen by search) or a new one."""
+
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.all(), required=False, widget=forms.HiddenInput
+    )
+    first_name = forms.CharField(max_length=80, required=False)
+    last_name = forms.CharField(max_length=80, required=False)
+    phone = forms.CharField(max_length=30, required=False)
+    email = forms.EmailField(required=False, help_text="For the confirmation and reminder.")
+    service_length = LengthChoiceField(
+        label="Service",
+        queryset=ServiceLength.objects.select_related("service").order_by(
+            "service__ordering", "service__title", "minutes"
+        ),
+    )
+    therapist = forms.ModelChoiceField(
+        queryset=Therapist.objects.active(),
+        required=False,
+        empty_label="Any available therapist",
+    )
+    notify = forms.BooleanField(
+        required=False, initial=True, label="Email the client a confirmation"
+    )
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    field_order = ["client", "first_name", "last_name", "phone", "email", "service_length"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("client") is None and "client" not in self.errors:
+            for name in ("first_name", "last_name"):
+                if not data.get(name, "").strip() and name not in self.errors:
+                    self.add_error(name, "Enter the client's name, or find them above.")
+            no_contact = not data.get("phone", "").strip() and not data.get("email")
+            if no_contact and "email" not in self.errors:
+                self.add_error("phone", "Give a phone number or an email to reach them.")
+        length, therapist = data.get("service_length"), data.get("therapist")
+        if length and therapist and not therapist.services.filter(pk=length.service_id).exists():
+            self.add_error("therapist", f"{therapist.name} does not offer {length.service.title}.")
+        return data
+
+
+class _AppointmentChangeForm(forms.Form):
+    """A change to one appointment, refused if it has changed since the form was shown."""
+
+    version = forms.CharField(widget=forms.HiddenInput, max_length=40)
+
+    def __init__(self, *args, appointment: Appointment, **kwargs) -> None:
+        self.appointment = appointment
+        kwargs.setdefault("initial", {})["version"] = version_of(appointment)
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        current = version_of(self.appointment)
+        if data.get("version") != current:
+            _refresh_hidden(self, "version", current)
+            # A form-wide error, shown above the form: the hidden field has nowhere to show it.
+            raise ValidationError(
+                "Someone changed this appointment after you opened this page. Nothing was "
+                "changed; check the details above and try again."
+            )
+        return data
+
+
+class MoveForm(_AppointmentChangeForm, _TimedForm):
+    therapist = forms.ModelChoiceField(queryset=Therapist.objects.none())
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.none(), required=False, empty_label="Any free room"
+    )
+    reason = forms.CharField(max_length=200, required=False, label="Reason (optional)")
+    notify = forms.BooleanField(required=False, initial=True, label=NOTIFY_LABEL)
+
+    field_order = ["day", "time", "therapist", "room", "reason", "notify"]
+
+    def __init__(self, *args, appointment: Appointment, **kwargs) -> None:
+        local = appointment.start.astimezone(clinic_tz())
+        initial = kwargs.setdefault("initial", {})
+        initial.update(day=local.date(), time=local.time(), therapist=appointment.therapist_id)
+        super().__init__(*args, appointment=appointment, **kwargs)
+        service_id = appointment.service_length.service_id
+        self.fields["therapist"].queryset = Therapist.objects.active().offering(service_id)
+        self.fields["room"].queryset = Room.objects.active().suiting(service_id)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        appointment = self.appointment
+        same = (
+            data.get("start") == appointment.start
+            and data.get("therapist") == appointment.therapist
+            and data.get("room") in (None, appointment.room)
+        )
+        if same and not self.errors:
+            raise ValidationError("That is when, with whom and where it already is.")
+        return data
+
+
+class CancelForm(_AppointmentChangeForm):
+    reason = forms.CharField(max_length=200, label="Reason")
+    notify = forms.BooleanField(required=False, initial=True, label=NOTIFY_LABEL)
+
+
+class StatusForm(_AppointmentChangeForm):
+    status = forms.ChoiceField(
+        choices=[
+            (Appointment.Status.CHECKED_IN, "Check in"),
+            (Appointment.Status.COMPLETED, "Complete"),
+            (Appointment.Status.NO_SHOW, "No-show"),
+        ]
+    )
+
+
+class BlockTimeForm(forms.Form):
+    therapist = forms.ModelChoiceField(queryset=Therapist.objects.active())
+    day = forms.DateField(label="Date", widget=DateInput())
+    start_time = forms.TimeField(label="From", widget=TimeInput())
+    end_time = forms.TimeField(label="Until", widget=TimeInput())
+    reason = forms.CharField(max_length=200, required=False, help_text="e.g. Training, dentist.")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        day = data.get("day")
+        for name in ("start_time", "end_time"):
+            if day and data.get(name):
+                try:
+                    data[name.removesuffix("_time")] = local_instant(day, data[name])
+                except ValidationError as error:
+                    self.add_error(name, error)
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            self.add_error("end_time", "The end must be after the start.")
+        return data
+
+
+class StaffNotesForm(forms.Form):
+    staff_notes = forms.CharField(
+        label="Staff notes",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Private to the clinic; never shown to the client.",
+    )
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=16)
+
+    def __init__(self, *args, client: Client, **kwargs) -> None:
+        self.client = client
+        initial = kwargs.setdefault("initial", {})
+        initial.update(staff_notes=client.staff_notes, seen=notes_version(client.staff_notes))
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        current = notes_version(self.client.staff_notes)
+        if data.get("seen") != current:
+            _refresh_hidden(self, "seen", current)
+            raise ValidationError(
+                "Someone else saved these notes while you were editing, so yours were not "
+                "saved. Their version is shown above; merge your change into the box and save."
+            )
+        return data

@@ -1,0 +1,168 @@
+"""Staff pages, part 1: sign-in, the clinic's day, a therapist's week, "My schedule", feeds.
+
+Every view sits behind ``roles.staff_required`` (anonymous: sign-in; no permission: 403),
+except sign-in/out and the calendar feed, which a phone fetches with the secret in its URL.
+The request log records route patterns only, so neither that secret nor anything a
+client told us reaches a log line.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import wraps
+
+from django.contrib.auth import views as auth_views
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from bookings import calendar, roles, staff_queries
+from bookings.models import Therapist
+from bookings.staff_forms import DayForm, StaffAuthenticationForm
+from bookings.views.staff_grid import build_rows
+from clinic.ratelimit import limit_posts
+
+SCHEDULE_DAYS = 8  # today and the next seven
+
+
+def parse_day(value: str | None) -> date | None:
+    """Return the date in a ``YYYY-MM-DD`` URL segment; raise 404 if it is not a real date."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Http404("No such date.") from None
+
+
+sign_in = limit_posts("staff-login", limit=30, window=timedelta(minutes=10))(
+    auth_views.LoginView.as_view(
+        template_name="staff/login.html", authentication_form=StaffAuthenticationForm
+    )
+)
+sign_out = auth_views.LogoutView.as_view(next_page="staff:login")
+
+
+def therapist_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Decorate a therapist's own page: pass the signed-in user's therapist profile in."""
+
+    @roles.staff_required(roles.VIEW_OWN_SCHEDULE)
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        therapist = roles.therapist_of(request.user)
+        if therapist is None:
+            return roles.forbidden(request, "Your account is not linked to a therapist profile.")
+        return view(request, therapist, *args, **kwargs)
+
+    return wrapped
+
+
+@roles.staff_required(roles.VIEW_CALENDAR, roles.VIEW_OWN_SCHEDULE, any_of=True)
+def day(request: HttpRequest, day: str | None = None) -> HttpResponse:
+    if request.user.has_perm(roles.VIEW_CALENDAR):
+        return _day(request, parse_day(day))
+    if day is None and request.method == "GET" and not request.GET:
+        # /staff/ is where sign-in lands; a therapist's home is their own schedule.
+        return redirect("staff:my_schedule")
+    return roles.forbidden(request)
+
+
+@require_safe
+def _day(request: HttpRequest, chosen: date | None) -> HttpResponse:
+    today = timezone.localdate()
+    picker = DayForm(request.GET or None, initial={"date": chosen or today})
+    if picker.is_bound and picker.is_valid():
+        return redirect("staff:day_for", day=picker.cleaned_data["date"].isoformat())
+    chosen = chosen or today
+    clinic_day = staff_queries.clinic_day(chosen)
+    context = {
+        "day": chosen,
+        "today": today,
+        "previous": chosen - timedelta(days=1),
+        "next": chosen + timedelta(days=1),
+        "picker": picker,
+        "clinic_day": clinic_day,
+        "rows": build_rows(clinic_day.columns, opening=clinic_day.opening, now=timezone.now()),
+        "can_book": request.user.has_perm(roles.MANAGE_BOOKINGS),
+    }
+    status = 422 if picker.errors else 200
+    return render(request, "staff/day.html", context, status=status)
+
+
+@roles.staff_required(roles.VIEW_CALENDAR)
+@require_safe
+def week(request: HttpRequest, therapist: int | str, day: str | None = None) -> HttpResponse:
+    person = get_object_or_404(Therapist, pk=int(therapist))  # re_path passes text
+    chosen = parse_day(day) or timezone.localdate()
+    monday = chosen - timedelta(days=chosen.weekday())
+    days = staff_queries.therapist_days(person, monday, 7, active_only=True)
+    opening = staff_queries.opening_hours([column.day for column in days])
+    all_opening = [interval for hours in opening.values() for interval in hours]
+    context = {
+        "therapist": person,
+        "monday": monday,
+        "sunday": monday + timedelta(days=6),
+        "previous": monday - timedelta(days=7),
+        "next": monday + timedelta(days=7),
+        "days": days,
+        "rows": build_rows(days, opening=all_opening, now=timezone.now()),
+        "can_book": request.user.has_perm(roles.MANAGE_BOOKINGS),
+    }
+    return render(request, "staff/week.html", context)
+
+
+@therapist_required
+@require_safe
+def my_schedule(request: HttpRequest, therapist: Therapist) -> HttpResponse:
+    today = timezone.localdate()
+    context = {
+        "therapist": therapist,
+        "days": staff_queries.therapist_days(therapist, today, SCHEDULE_DAYS),
+        "today": today,
+    }
+    return render(request, "staff/my_schedule.html", context)
+
+
+def feed_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@therapist_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def my_calendar(request: HttpRequest, therapist: Therapist) -> HttpResponse:
+    """Show whether a calendar feed exists; POST issues a new secret URL, revoking the old."""
+    feed_url = None
+    if request.method == "POST":
+        token = secrets.token_urlsafe(32)  # 256 random bits; only the digest is kept
+        therapist.feed_token_digest = feed_digest(token)
+        therapist.save(update_fields=["feed_token_digest"])
+        # Shown once, in this response only: it is not stored and cannot be shown again.
+        feed_url = request.build_absolute_uri(reverse("staff:feed", args=[token]))
+    context = {
+        "therapist": therapist,
+        "has_feed": bool(therapist.feed_token_digest),
+        "feed_url": feed_url,
+        "webcal_url": feed_url and "webcal://" + feed_url.split("://", 1)[1],
+    }
+    return render(request, "staff/my_calendar.html", context)
+
+
+@never_cache
+@require_safe
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """Return a therapist's calendar (.ics): times, services, client first names only."""
+    therapist = staff_queries.therapist_for_feed_digest(feed_digest(token))
+    if therapist is None:
+        raise Http404("No such calendar.")
+    appointments = staff_queries.feed_appointments(therapist, now=timezone.now())
+    response = HttpResponse(
+        calendar.therapist_feed(therapist.name, appointments),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'inline; filename="clinic-schedule.ics"'
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

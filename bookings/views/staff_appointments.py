@@ -1,0 +1,311 @@
+"""Staff pages, part 2: book for a caller or walk-in, and change an appointment.
+
+Every write goes through booking.py, so staff changes keep the online guarantees (no
+overlap, history, emails through the queue). Changes to an existing appointment lock its
+row first and check the version the form was shown with: of two people changing the same
+appointment, the second is told what happened instead of silently undoing the first.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from bookings import booking, roles, staff_queries
+from bookings.models import Appointment, Client, Therapist
+from bookings.queries import clinic_tz
+from bookings.staff_forms import (
+    BlockTimeForm,
+    BookForm,
+    CancelForm,
+    ClientSearchForm,
+    MoveForm,
+    StatusForm,
+)
+
+GET_POST = ["GET", "HEAD", "POST"]
+
+
+def _when(moment: datetime) -> str:
+    local = timezone.localtime(moment, clinic_tz())
+    return f"{local:%a %b} {local.day}, {local:%I:%M %p}".replace(" 0", " ")
+
+
+def _offers(error: booking.BookingError) -> list[dict]:
+    """Return a lost booking's alternatives with therapist names, for the page."""
+    names = Therapist.objects.in_bulk([offer.therapist_id for offer in error.alternatives])
+    return [
+        {"start": offer.start, "therapist": names.get(offer.therapist_id)}
+        for offer in error.alternatives
+    ]
+
+
+def _book_initial(request: HttpRequest) -> dict:
+    """Return the booking form's initial values from a calendar link's query string."""
+    initial = {}
+    if (therapist := request.GET.get("therapist", "")).isdigit():
+        initial["therapist"] = int(therapist)
+    if (length := request.GET.get("length", "")).isdigit():
+        initial["service_length"] = int(length)
+    try:
+        start = datetime.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        start = None
+    if start is not None:
+        initial["day"], initial["time"] = start.date(), start.time()
+    return initial
+
+
+@roles.staff_required(roles.MANAGE_BOOKINGS)
+@require_http_methods(GET_POST)
+def book(request: HttpRequest) -> HttpResponse:
+    search = ClientSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    chosen = None
+    if (client_id := request.GET.get("client", "")).isdigit():
+        chosen = Client.objects.filter(pk=client_id).first()
+    initial = {**_book_initial(request), "client": chosen}
+    form = BookForm(request.POST or None, initial=initial)
+    offers = []
+    if request.method == "POST" and form.is_valid():
+        data, now = form.cleaned_data, timezone.now()
+        earlier = Appointment.objects.filter(idempotency_key=data["key"]).first()
+        if earlier is not None:
+            # The same form sent twice (double click, back button): show the first booking.
+            if earlier.start == data["start"]:
+                messages.info(request, "That booking was already made; here it is.")
+                return redirect("staff:appointment", pk=earlier.pk)
+            form.add_error(None, "This form was already used for another booking. Start anew.")
+        else:
+            try:
+                with transaction.atomic():  # a new client is only kept if the booking is
+                    client = data["client"] or booking.find_or_create_client(
+                        first_name=data["first_name"],
+                        last_name=data["last_name"],
+                        email=data["email"],
+                        phone=data["phone"],
+                    )
+                    booked = booking.book_appointment(
+                        client=client,
+                        service_length=data["service_length"],
+                        start=data["start"],
+                        now=now,
+                        therapist=data["therapist"],
+                        key=data["key"],
+                        by=request.user,
+                        notify=data["notify"],
+                    )
+            except booking.BookingError as error:
+                form.add_error(None, error.message)
+                offers = _offers(error)
+            else:
+                appointment = booked.appointment
+                messages.success(
+                    request,
+                    f"Booked {appointment.client} with {appointment.therapist.name} "
+                    f"on {_when(appointment.start)}.",
+                )
+                return redirect("staff:appointment", pk=appointment.pk)
+    context = {
+        "form": form,
+        "search": search,
+        "query": query,
+        "results": staff_queries.search_clients(query) if query and not chosen else [],
+        "chosen": chosen,
+        "offers": offers,
+    }
+    return render(request, "staff/book.html", context, status=422 if form.errors else 200)
+
+
+def _appointment_or_404(request: HttpRequest, pk: int) -> Appointment:
+    """Return the appointment for its page; a therapist may open only their own."""
+    appointment = staff_queries.appointment_with_history(pk)
+    others = not request.user.has_perm(roles.VIEW_CALENDAR)
+    if appointment is None or (others and appointment.therapist.user_id != request.user.pk):
+        raise Http404("No such appointment.")
+    return appointment
+
+
+Status = Appointment.Status
+# Which status buttons an appointment in each status offers (booking.set_status decides).
+STATUS_ACTIONS = {
+    Status.BOOKED: [
+        (Status.CHECKED_IN, "Check in"),
+        (Status.COMPLETED, "Complete"),
+        (Status.NO_SHOW, "No-show"),
+    ],
+    Status.CHECKED_IN: [(Status.COMPLETED, "Complete")],
+}
+
+
+def _change_lines(change) -> list[str]:
+    """Return a history row's changed fields as "field: old → new" lines."""
+    lines = []
+    for field, values in change.details.items():
+        if isinstance(values, list) and len(values) == 2:
+            lines.append(f"{field.replace('_', ' ').capitalize()}: {values[0]} → {values[1]}")
+        elif field == "start":
+            lines.append(f"For {values}")
+    return lines
+
+
+def _appointment_page(
+    request: HttpRequest, appointment: Appointment, *, status: int = 200, **extra
+) -> HttpResponse:
+    for change in appointment.history:
+        change.lines = _change_lines(change)
+    context = {
+        "status_actions": STATUS_ACTIONS.get(appointment.status, []),
+        "appointment": appointment,
+        "history": appointment.history,
+        "can_manage": request.user.has_perm(roles.MANAGE_BOOKINGS),
+        "can_see_client": request.user.has_perm(roles.MANAGE_CLIENTS),
+        "show_intake": roles.can_see_intake(request.user, appointment, now=timezone.now()),
+        "status_form": StatusForm(appointment=appointment),
+        "is_changeable": appointment.status == Status.BOOKED,
+        **extra,
+    }
+    return render(request, "staff/appointment_detail.html", context, status=status)
+
+
+@roles.staff_required(roles.VIEW_CALENDAR, roles.VIEW_OWN_SCHEDULE, any_of=True)
+@require_safe
+def appointment(request: HttpRequest, pk: int) -> HttpResponse:
+    return _appointment_page(request, _appointment_or_404(request, pk))
+
+
+Apply = Callable[[HttpRequest, Appointment, dict], str]
+
+
+def _change(
+    request: HttpRequest, pk: int, form_class: type, apply: Apply, *, page: dict | None = None
+) -> HttpResponse:
+    """Show a change form (GET, or with `page` None only POST) or apply it (POST).
+
+    The appointment's row stays locked from reading its version to writing the change.
+    """
+    appointment = _appointment_or_404(request, pk)
+    if request.method != "POST":
+        form = form_class(appointment=appointment)
+        return render(
+            request,
+            "staff/appointment_form.html",
+            {**page, "form": form, "appointment": appointment},
+        )
+    offers = []
+    try:
+        with transaction.atomic():
+            locked = (
+                Appointment.objects.select_for_update(of=("self",))
+                .select_related(*staff_queries.CALENDAR_RELATED)
+                .filter(pk=pk)
+                .first()
+            )
+            if locked is None:  # deleted in the admin since the page was read
+                raise Http404("No such appointment.")
+            form = form_class(request.POST, appointment=locked)
+            if form.is_valid():
+                messages.success(request, apply(request, locked, form.cleaned_data))
+                return redirect("staff:appointment", pk=pk)
+    except booking.BookingError as error:
+        form.add_error(None, error.message)
+        offers = _offers(error)
+    appointment = _appointment_or_404(request, pk)
+    if page is None:
+        return _appointment_page(request, appointment, status=422, status_form=form)
+    context = {**page, "form": form, "appointment": appointment, "offers": offers}
+    return render(request, "staff/appointment_form.html", context, status=422)
+
+
+def _move(request: HttpRequest, appointment: Appointment, data: dict) -> str:
+    moved = booking.reschedule_appointment(
+        appointment=appointment,
+        start=data["start"],
+        now=timezone.now(),
+        therapist=data["therapist"],
+        room=data["room"],
+        by=request.user,
+        reason=data["reason"],
+        notify=data["notify"],
+    )
+    return f"Moved to {_when(moved.start)} with {moved.therapist.name} in {moved.room.name}."
+
+
+def _cancel(request: HttpRequest, appointment: Appointment, data: dict) -> str:
+    booking.cancel_appointment(
+        appointment=appointment,
+        now=timezone.now(),
+        reason=data["reason"],
+        by=request.user,
+        notify=data["notify"],
+    )
+    return "Cancelled. The time is free again."
+
+
+def _set_status(request: HttpRequest, appointment: Appointment, data: dict) -> str:
+    changed = booking.set_status(
+        appointment=appointment, status=data["status"], by=request.user, now=timezone.now()
+    )
+    return f"{changed.client}: {changed.get_status_display().lower()}."
+
+
+@roles.staff_required(roles.MANAGE_BOOKINGS)
+@require_http_methods(GET_POST)
+def move(request: HttpRequest, pk: int) -> HttpResponse:
+    page = {"title": "Move appointment", "button": "Move", "button_class": "btn-primary"}
+    return _change(request, pk, MoveForm, _move, page=page)
+
+
+@roles.staff_required(roles.MANAGE_BOOKINGS)
+@require_http_methods(GET_POST)
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    page = {
+        "title": "Cancel appointment",
+        "button": "Cancel appointment",
+        "button_class": "btn-danger",
+    }
+    return _change(request, pk, CancelForm, _cancel, page=page)
+
+
+@roles.staff_required(roles.MANAGE_BOOKINGS)
+@require_POST
+def status(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change(request, pk, StatusForm, _set_status)
+
+
+@roles.staff_required(roles.MANAGE_BOOKINGS)
+@require_http_methods(GET_POST)
+def block(request: HttpRequest) -> HttpResponse:
+    initial = {}
+    if (therapist := request.GET.get("therapist", "")).isdigit():
+        initial["therapist"] = int(therapist)
+    try:
+        initial["day"] = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        initial["day"] = timezone.localdate()
+    form = BlockTimeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booking.block_time(
+                therapist=data["therapist"],
+                start=data["start"],
+                end=data["end"],
+                by=request.user,
+                reason=data["reason"],
+            )
+        except booking.BookingError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, f"Blocked {data['therapist'].name} from {_when(data['start'])}."
+            )
+            return redirect("staff:day_for", day=data["day"].isoformat())
+    return render(
+        request, "staff/block_time.html", {"form": form}, status=422 if form.errors else 200
+    )
