@@ -242,9 +242,43 @@ def _refuse_if_blocked(*, therapist_id: int, start: datetime, end: datetime) -> 
         raise SlotTaken("Sorry, that time has just been blocked. Please choose another.")
 
 
+def _check_room(
+    room: Room, *, appointment: Appointment, length: ServiceLength, start: datetime
+) -> int:
+    """Return `room`'s id if it suits the session and is free at `start`, else raise.
+
+    Only a clear answer up front: the room's exclusion constraint still decides a race.
+    """
+    if not Room.objects.active().suiting(length.service_id).filter(pk=room.pk).exists():
+        raise BookingError(f"{room.name} is not set up for {length.service.title}.")
+    # The session keeps its length and the buffers it was booked with (see move_to).
+    since = start - timedelta(minutes=appointment.buffer_before)
+    until = start + (appointment.end - appointment.start)
+    until += timedelta(minutes=appointment.buffer_after)
+    clash = (
+        Appointment.objects.active()
+        .overlapping(since, until)
+        .filter(room=room)
+        .exclude(pk=appointment.pk)
+        .first()
+    )
+    if clash is not None:
+        raise SlotTaken(
+            f"{room.name} is in use from {_local(clash.occupied_from)} to "
+            f"{_local(clash.occupied_until)}, turnover included. Choose another room, "
+            "or leave the room to us."
+        )
+    return room.pk
+
+
 def _is_violation(error: IntegrityError, name: str) -> bool:
     diag = getattr(error.__cause__, "diag", None)
     return getattr(diag, "constraint_name", None) == name
+
+
+def _booked_with(key: UUID | None) -> Appointment | None:
+    """Return the appointment booked by an earlier submission with idempotency `key`."""
+    return Appointment.objects.filter(idempotency_key=key).first() if key is not None else None
 
 
 def _local(moment: datetime) -> str:
@@ -269,16 +303,22 @@ def book_appointment(
 
     Staff (`by` given) may book inside the minimum notice, never into an overlap.
     """
-    if key is not None and (done := Appointment.objects.filter(idempotency_key=key).first()):
+    if done := _booked_with(key):
         return Booked(done, None, created=False)
     policy = BookingPolicy.load()
     staff = by is not None
     if staff:
         policy = _staff_policy(policy)
     _check_policy(start, now=now, policy=policy, staff=staff)
-    therapist_id, room_id = _confirm_offer(
-        service_length=service_length, start=start, therapist=therapist, now=now, policy=policy
-    )
+    try:
+        therapist_id, room_id = _confirm_offer(
+            service_length=service_length, start=start, therapist=therapist, now=now, policy=policy
+        )
+    except SlotTaken:
+        # A double click: the same submission may have taken this time a moment ago.
+        if done := _booked_with(key):
+            return Booked(done, None, created=False)
+        raise
     try:
         with transaction.atomic():
             end = start + timedelta(minutes=service_length.minutes)
@@ -304,9 +344,11 @@ def book_appointment(
                 messages.queue(appointment, messages.Kind.CONFIRMATION)
             messages.schedule_reminder(appointment, policy=policy, now=now)
     except IntegrityError as error:
-        if key is not None and _is_violation(error, "bookings_appointment_idempotency_key_key"):
-            # The same submission, committed by a concurrent request (a double click).
-            return Booked(Appointment.objects.get(idempotency_key=key), None, created=False)
+        # The same submission, committed by a concurrent request (a double click). Its row
+        # holds the same therapist and time, so our insert may trip an overlap constraint
+        # before the unique key: look for the key whichever constraint fired.
+        if done := _booked_with(key):
+            return Booked(done, None, created=False)
         if _is_violation(error, "appointment_therapist_no_overlap") or _is_violation(
             error, "appointment_room_no_overlap"
         ):
@@ -371,7 +413,7 @@ def reschedule_appointment(
         ignoring=appointment,
     )
     if room is not None:
-        room_id = room.pk
+        room_id = _check_room(room, appointment=appointment, length=length, start=start)
     try:
         with transaction.atomic():
             current = _locked(appointment)
@@ -402,6 +444,8 @@ def reschedule_appointment(
                 messages.queue(current, messages.Kind.MOVED)
             messages.schedule_reminder(current, policy=policy, now=now)
     except IntegrityError as error:
+        if room is not None and _is_violation(error, "appointment_room_no_overlap"):
+            raise SlotTaken(f"Sorry, {room.name} has just been taken at that time.") from error
         raise _taken(length, start, now, therapist, policy) from error
     return current
 
@@ -441,9 +485,17 @@ _STATUS_MOVES = {
 
 
 def set_status(
-    *, appointment: Appointment, status: str, by: AbstractBaseUser, reason: str = ""
+    *,
+    appointment: Appointment,
+    status: str,
+    by: AbstractBaseUser,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> Appointment:
-    """Check in, complete or mark a no-show; only forward moves from the current status."""
+    """Check in, complete or mark a no-show; only forward moves from the current status.
+
+    Given `now`, a session cannot be completed or marked a no-show before it starts.
+    """
     allowed_from, action = _STATUS_MOVES[Status(status)]
     with transaction.atomic():
         current = _locked(appointment)
@@ -451,6 +503,11 @@ def set_status(
             raise ChangeNotAllowed(
                 f"A {current.get_status_display().lower()} appointment cannot be marked "
                 f"{Status(status).label.lower()}."
+            )
+        if now is not None and status != Status.CHECKED_IN and current.start > now:
+            raise ChangeNotAllowed(
+                f"The session starts at {_local(current.start)}; it can be marked "
+                f"{Status(status).label.lower()} once it has started."
             )
         current.status, current.updated_by = status, by
         current.save()

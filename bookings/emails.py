@@ -26,7 +26,8 @@ SUBJECTS = {
     Kind.CONFIRMATION: "Booked: {service} on {when}",
     Kind.MOVED: "Moved: {service} is now on {when}",
     Kind.CANCELLED: "Cancelled: {service} on {when}",
-    Kind.REMINDER: "Reminder: {service} tomorrow at {time}",
+    # The reminder's lead time is a policy setting, so the subject names the day itself.
+    Kind.REMINDER: "Reminder: {service} on {when}",
     Kind.LOOKUP: "Your bookings at Medical & Sports Massage",
 }
 

@@ -1,8 +1,25 @@
 from django.urls import path
 
-from bookings.views import public
+from bookings.views import manage, public
 
 app_name = "bookings"
 urlpatterns = [
-    path("", public.book, name="start"),
+    # The journey; the query string carries the choices so far.
+    path("", public.start, name="start"),
+    path("therapist/", public.therapist, name="therapist"),
+    path("time/", public.time, name="time"),
+    path("times/", public.times, name="times"),
+    path("details/", public.details, name="details"),
+    path("booked/<uuid:key>/", public.booked, name="booked"),
+    # From the emails.
+    path("manage/<str:token>/", manage.manage, name="manage"),
+    path("manage/<str:token>/move/", manage.move, name="move"),
+    path("manage/<str:token>/move/times/", manage.move_times, name="move_times"),
+    path("manage/<str:token>/move/confirm/", manage.move_confirm, name="move_confirm"),
+    path("manage/<str:token>/cancel/", manage.cancel, name="cancel"),
+    path("manage/<str:token>/calendar.ics", manage.calendar_file, name="calendar"),
+    path("find/", manage.find, name="find"),
+    path("find/sent/", manage.find_sent, name="find_sent"),
+    path("mine/<str:signed>/", manage.my_bookings, name="my_bookings"),
+    path("mine/<str:signed>/<int:pk>/", manage.open_booking, name="open_booking"),
 ]

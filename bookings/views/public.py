@@ -1,12 +1,40 @@
-"""Public pages of the bookings app: the therapists and the start of booking."""
+"""Public booking pages: therapists, and the journey from a service to a confirmed booking.
+
+The journey is service and length → therapist (or anyone) → day and time → details → review
+→ confirmation. Each step is a GET page whose query string carries the choices so far
+(``length``, ``therapist``, ``day``, ``start``), so Back, reloads and pages without
+JavaScript keep them. Input that cannot be used (unknown ids, a length the therapist does
+not offer, malformed or nonexistent times, past or beyond the horizon) sends the runner to
+the earliest step that needs redoing, with the reason on the page: 400 for a GET, 422 for a
+POST. Health answers travel only in POST bodies, never in a URL.
+"""
+
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+from uuid import UUID
 
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
 
-from bookings.models import Therapist
+from bookings import booking, online
+from bookings.forms import Choice, ChoiceForm, DetailsForm
+from bookings.models import BookingPolicy, Therapist
+from bookings.views import picker
+from clinic.ratelimit import limit_posts
 from services.models import Service
+
+# The idempotency keys of the details forms this browser was given, and the raw manage
+# tokens of its bookings by key: the confirmation page's URL carries only the key, so only
+# the browser that booked (or was given the form) sees the booking there.
+ISSUED_KEYS = "bookings.keys"
+BOOKED = "bookings.booked"
+KEEP = 10
+BOOK_POSTS_PER_IP = 30  # a booking takes two POSTs (review, confirm); allow for mistakes
+WINDOW = timedelta(minutes=10)
 
 
 @require_safe
@@ -17,8 +45,227 @@ def therapist_list(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/therapist_list.html", {"therapists": therapists})
 
 
+def see_other(url: str) -> HttpResponseRedirect:
+    """Return a 303 redirect: after a POST, the browser fetches `url` with GET."""
+    return HttpResponseRedirect(url, status=303)
+
+
+def _url(name: str, params: dict[str, str]) -> str:
+    query = urlencode(params)
+    return reverse(f"bookings:{name}") + (f"?{query}" if query else "")
+
+
+def _links(choice: Choice) -> dict[str, str]:
+    """Return the "change" link of each step, keeping every other choice."""
+    service = {"service": choice.service.slug} if choice.service else {}
+    time = choice.params(upto="time")
+    if choice.day:
+        time["day"] = choice.day.isoformat()
+    return {
+        "service": _url("start", service | choice.params(upto="therapist")),
+        "therapist": _url("therapist", choice.params(upto="time")),
+        "time": _url("time", time),
+    }
+
+
+def _read(request: HttpRequest) -> tuple[Choice, datetime, BookingPolicy]:
+    """Return the choices in the query string, the time now and the booking policy."""
+    now, policy = timezone.now(), BookingPolicy.load()
+    return ChoiceForm(request.GET, now=now, policy=policy).choice(), now, policy
+
+
+def _page(
+    request: HttpRequest, template: str, choice: Choice, context: dict, status: int
+) -> HttpResponse:
+    context = {"choice": choice, "links": _links(choice)} | context
+    return render(request, template, context, status=status)
+
+
+def _service_step(request: HttpRequest, choice: Choice, message: str, status: int) -> HttpResponse:
+    services = list(Service.objects.published().prefetch_related("lengths"))
+    # The service the runner came from goes first.
+    services.sort(key=lambda service: service != choice.service)
+    context = {"services": services, "message": message}
+    return _page(request, "bookings/book_service.html", choice, context, status)
+
+
+def _therapist_step(
+    request: HttpRequest, choice: Choice, message: str, status: int
+) -> HttpResponse:
+    therapists = Therapist.objects.active().offering(choice.length.service_id)
+    context = {"therapists": therapists, "message": message}
+    return _page(request, "bookings/book_therapist.html", choice, context, status)
+
+
+def _time_step(
+    request: HttpRequest,
+    choice: Choice,
+    now: datetime,
+    policy: BookingPolicy,
+    message: str,
+    status: int,
+) -> HttpResponse:
+    wanted = picker.Request(choice.length, choice.therapist, policy, now)
+    chosen = picker.build(wanted, day=choice.day)
+    context = {"picker": chosen, "message": message} | _picker_urls(choice)
+    return _page(request, "bookings/book_time.html", choice, context, status)
+
+
+def _picker_urls(choice: Choice) -> dict[str, str]:
+    """Return the picker's link prefixes: a day's page, its times fragment, a time's form."""
+    time = choice.params(upto="time")
+    return {
+        "day_href": _url("time", time) + "&day=",
+        "times_url": _url("times", time),
+        "time_href": _url("details", time) + "&start=",
+    }
+
+
+def _earlier_step(
+    request: HttpRequest,
+    choice: Choice,
+    now: datetime,
+    policy: BookingPolicy,
+    *,
+    before: str,
+    bad: int,
+) -> HttpResponse | None:
+    """Return the page of the first step before `before` that needs redoing, if any."""
+    error = choice.first_error()
+    step, message = error if error else ("", "")
+    if step == "service" or choice.length is None:
+        return _service_step(request, choice, message, bad if message else 200)
+    if before == "therapist":
+        return None
+    if step == "therapist" or not choice.has_therapist:
+        return _therapist_step(request, choice, message, bad if message else 200)
+    if before == "time":
+        return None
+    if step == "time" or choice.start is None:
+        return _time_step(request, choice, now, policy, message or "Please choose a time.", bad)
+    return None
+
+
 @require_safe
-def book(request: HttpRequest) -> HttpResponse:
-    services = Service.objects.published().prefetch_related("lengths")
-    chosen = request.GET.get("service", "")
-    return render(request, "bookings/book_start.html", {"services": services, "chosen": chosen})
+def start(request: HttpRequest) -> HttpResponse:
+    choice, _now, _policy = _read(request)
+    message = choice.errors.get("service", "")
+    return _service_step(request, choice, message, 400 if message else 200)
+
+
+@require_safe
+def therapist(request: HttpRequest) -> HttpResponse:
+    choice, now, policy = _read(request)
+    if earlier := _earlier_step(request, choice, now, policy, before="therapist", bad=400):
+        return earlier
+    message = choice.errors.get("therapist", "")
+    return _therapist_step(request, choice, message, 400 if message else 200)
+
+
+@require_safe
+def time(request: HttpRequest) -> HttpResponse:
+    choice, now, policy = _read(request)
+    if earlier := _earlier_step(request, choice, now, policy, before="time", bad=400):
+        return earlier
+    message = choice.errors.get("time", "")
+    return _time_step(request, choice, now, policy, message, 400 if message else 200)
+
+
+@require_safe
+def times(request: HttpRequest) -> HttpResponse:
+    """Return the times of one day: the fragment that a tap on a day loads in place."""
+    choice, now, policy = _read(request)
+    context = {"picker": picker.Picker()} | _picker_urls(choice)
+    if choice.errors or choice.length is None or not choice.has_therapist or not choice.day:
+        context["picker_message"] = "Please choose a day from the list."
+        return render(request, "bookings/_picker.html#times", context, status=400)
+    wanted = picker.Request(choice.length, choice.therapist, policy, now)
+    context["picker"] = picker.day_times(wanted, choice.day)
+    return render(request, "bookings/_picker.html#times", context)
+
+
+@limit_posts("book", limit=BOOK_POSTS_PER_IP, window=WINDOW)
+@require_http_methods(["GET", "POST"])
+def details(request: HttpRequest) -> HttpResponse:
+    """Show the details form (GET); review it (POST); book it (POST with "confirm")."""
+    choice, now, policy = _read(request)
+    bad = 422 if request.method == "POST" else 400
+    if earlier := _earlier_step(request, choice, now, policy, before="details", bad=bad):
+        return earlier
+    wanted = picker.Request(choice.length, choice.therapist, policy, now)
+    today = timezone.localdate(now)
+    context = {"policy": policy}
+    if request.method == "GET":
+        if not picker.is_free(wanted, choice.start):
+            message = "Sorry, that time is no longer free. Please choose another."
+            return _time_step(request, choice, now, policy, message, 409)
+        form = context["form"] = DetailsForm(today=today)
+        _issue(request, form.key_value)
+        return _page(request, "bookings/book_details.html", choice, context, 200)
+    form = context["form"] = DetailsForm(request.POST, today=today)
+    if "key" in form.errors:  # the form is sent back with a new key
+        _issue(request, form.key_value)
+    if not form.is_valid():
+        return _page(request, "bookings/book_details.html", choice, context, 422)
+    if "confirm" not in request.POST:
+        template = "book_details" if "edit" in request.POST else "book_review"
+        return _page(request, f"bookings/{template}.html", choice, context, 200)
+    return _book(request, choice, form, now)
+
+
+def _issue(request: HttpRequest, key: UUID) -> None:
+    """Remember that this browser was given the form with idempotency key `key`."""
+    issued = request.session.get(ISSUED_KEYS, [])
+    if str(key) not in issued:
+        request.session[ISSUED_KEYS] = [*issued, str(key)][-KEEP:]
+
+
+def _book(request: HttpRequest, choice: Choice, form: DetailsForm, now: datetime) -> HttpResponse:
+    """Book the reviewed details; show the confirmation, or the nearest free times."""
+    details, intake = form.answers()
+    key: UUID = form.cleaned_data["key"]
+    try:
+        booked = online.book_online(
+            details=details,
+            intake=intake,
+            service_length=choice.length,
+            start=choice.start,
+            now=now,
+            therapist=choice.therapist,
+            key=key,
+        )
+    except booking.BookingError as taken:
+        offers = [picker.slot(offer.start) for offer in taken.alternatives]
+        params = choice.params(upto="time")
+        context = {
+            "form": form,
+            # A lost race says so in the heading; other refusals (the clock moved past the
+            # notice, a block) give their own reason.
+            "detail": "" if taken.message.startswith("Sorry, that time was") else taken.message,
+            "offers": offers,
+            "offer_href": _url("details", params) + "&start=",
+        }
+        return _page(request, "bookings/book_taken.html", choice, context, 409)
+    remembered = request.session.get(BOOKED, {})
+    token = booked.token or remembered.get(str(key))
+    if token is None and str(key) in request.session.get(ISSUED_KEYS, []):
+        # A repeat from the browser that was given this form, such as a double click whose
+        # first request has not saved the session yet: it may see its booking.
+        token = booking.issue_manage_token(booked.appointment)
+    if token is None:
+        # A repeat of a submission made elsewhere: say it is booked, show nothing of it.
+        return render(request, "bookings/book_already.html")
+    remembered[str(key)] = token
+    request.session[BOOKED] = dict(list(remembered.items())[-KEEP:])
+    return see_other(reverse("bookings:booked", args=[key]))
+
+
+@require_safe
+def booked(request: HttpRequest, key: UUID) -> HttpResponse:
+    """Show the confirmation of a booking made in this browser session."""
+    token = request.session.get(BOOKED, {}).get(str(key))
+    appointment = token and booking.appointment_for_token(token, now=timezone.now())
+    if not appointment:
+        return render(request, "bookings/book_already.html")
+    context = {"appointment": appointment, "token": token, "policy": BookingPolicy.load()}
+    return render(request, "bookings/book_confirmed.html", context)

@@ -1,0 +1,379 @@
+"""Public booking forms: they turn query strings and posted fields into domain values.
+
+``ChoiceForm`` reads the choices made so far (service length, therapist, day, time) from the
+query string, so Back, bookmarks and pages without JavaScript all keep them. Every error
+names the step where the runner can put it right. ``DetailsForm`` is the runner's details
+and intake; its hidden ``key`` makes a repeated submission book once.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from bookings import consent
+from bookings.models import BookingPolicy, RunnerIntake, Therapist
+from bookings.online import ClientDetails, IntakeAnswers
+from bookings.queries import clinic_tz
+from services.models import Service, ServiceLength
+
+ANY = "any"
+# Steps of the journey in order; an error sends the runner back to the earliest bad one.
+STEPS = ("service", "therapist", "time", "details")
+_STEP_OF = {"service": "service", "length": "service", "therapist": "therapist"}
+_START = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})")
+_PHONE = re.compile(r"\+?[\d\s().\-]{7,30}")
+
+
+def start_param(moment: datetime) -> str:
+    """Return the query-string form of a start time: clinic wall time, to the minute."""
+    return timezone.localtime(moment, clinic_tz()).strftime("%Y-%m-%dT%H:%M")
+
+
+class StartField(forms.Field):
+    """A session start as clinic wall time (``2026-12-01T10:00``), returned as aware UTC."""
+
+    def to_python(self, value: str | None) -> datetime | None:
+        if value in self.empty_values:
+            return None
+        match = _START.fullmatch(str(value).strip())
+        tz = clinic_tz()
+        try:
+            wall = datetime(*map(int, match.groups()))
+            # fold=0: an hour repeated when the clocks go back means its first occurrence,
+            # the one offered.
+            instant = wall.replace(tzinfo=tz).astimezone(UTC)
+            back = instant.astimezone(tz).replace(tzinfo=None)
+        except (AttributeError, ValueError, OverflowError):  # no match, no such date, year 1
+            raise ValidationError(
+                "That time isn't valid. Please choose one from the list."
+            ) from None
+        if back != wall:
+            raise ValidationError(
+                "That time doesn't exist: the clocks go forward that night. Please choose another."
+            )
+        return instant
+
+
+def check_start(start: datetime, *, now: datetime, policy: BookingPolicy) -> None:
+    """Raise ValidationError if online booking rules rule out `start` (hours aside)."""
+    # book_appointment enforces the same rules; checking them here sends the runner back
+    # to the picker with the reason instead of to the "just taken" page.
+    if start <= now:
+        raise ValidationError("That time has already passed. Please choose another.")
+    if start < now + timedelta(hours=policy.min_notice_hours):
+        raise ValidationError(
+            f"Online bookings need at least {policy.min_notice_hours} hours' notice. Please "
+            "choose a later time or call us."
+        )
+    if start > now + timedelta(days=policy.horizon_days):
+        raise ValidationError(f"We take bookings up to {policy.horizon_days} days ahead.")
+
+
+_MESSAGES = {
+    "service": "We couldn't find that service. Please choose one.",
+    "length": "That service or length isn't available. Please choose again.",
+    "therapist": "We couldn't find that therapist. Please choose again.",
+    "day": "That day isn't valid. Please choose one of the days below.",
+}
+
+
+@dataclass
+class Choice:
+    """The journey so far; `errors` maps a step to why its input cannot be used."""
+
+    service: Service | None = None
+    length: ServiceLength | None = None
+    therapist: Therapist | None = None
+    anyone: bool = False
+    day: date | None = None
+    start: datetime | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_therapist(self) -> bool:
+        return self.anyone or self.therapist is not None
+
+    @property
+    def therapist_param(self) -> str:
+        return ANY if self.anyone else (self.therapist.slug if self.therapist else "")
+
+    def params(self, *, upto: str) -> dict[str, str]:
+        """Return the query parameters of the choices made before step `upto`."""
+        out: dict[str, str] = {}
+        if upto != "service" and self.length is not None:
+            out["length"] = str(self.length.pk)
+        if upto in {"time", "details"} and self.has_therapist:
+            out["therapist"] = self.therapist_param
+        if upto == "details" and self.start is not None:
+            out["start"] = start_param(self.start)
+        return out
+
+    def first_error(self) -> tuple[str, str] | None:
+        """Return (step, message) for the earliest step with unusable input, if any."""
+        return next(((step, self.errors[step]) for step in STEPS if step in self.errors), None)
+
+
+class ChoiceForm(forms.Form):
+    """The query string of any booking step."""
+
+    service = forms.SlugField(required=False, max_length=120)
+    length = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    therapist = forms.SlugField(required=False, max_length=120)
+    day = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    start = StartField(required=False)
+
+    def __init__(self, data, *, now: datetime, policy: BookingPolicy) -> None:
+        super().__init__(data)
+        self.now, self.policy = now, policy
+
+    def choice(self) -> Choice:
+        """Return the choices, looked up, with a message for each step that needs redoing."""
+        self.is_valid()
+        data, errors = self.cleaned_data, {}
+        for name in self.errors:
+            step = _STEP_OF.get(name, "time")
+            errors.setdefault(step, _MESSAGES.get(name) or self.errors[name][0])
+        choice = Choice(errors=errors)
+        if data.get("service"):
+            choice.service = Service.objects.published().filter(slug=data["service"]).first()
+            if choice.service is None:
+                errors.setdefault("service", "We couldn't find that service. Please choose one.")
+        if data.get("length"):
+            choice.length = (
+                ServiceLength.objects.select_related("service")
+                .filter(pk=data["length"], service__published=True)
+                .first()
+            )
+            if choice.length is None:
+                errors.setdefault("service", _MESSAGES["length"])
+            else:
+                choice.service = choice.length.service
+        if data.get("therapist") and choice.length is not None:
+            self._therapist(choice, data["therapist"])
+        if (day := data.get("day")) is not None:
+            today = timezone.localdate(self.now, clinic_tz())
+            if not today <= day <= today + timedelta(days=self.policy.horizon_days):
+                errors.setdefault("time", "Please choose one of the days below.")
+            else:
+                choice.day = day
+        if (start := data.get("start")) is not None:
+            try:
+                check_start(start, now=self.now, policy=self.policy)
+            except ValidationError as error:
+                errors.setdefault("time", error.messages[0])
+            else:
+                choice.start = start
+                choice.day = timezone.localdate(start, clinic_tz())
+        return choice
+
+    def _therapist(self, choice: Choice, slug: str) -> None:
+        if slug == ANY:
+            choice.anyone = True
+            return
+        therapist = Therapist.objects.active().filter(slug=slug).first()
+        if therapist is None:
+            choice.errors.setdefault("therapist", _MESSAGES["therapist"])
+        elif not therapist.services.filter(pk=choice.length.service_id).exists():
+            choice.errors.setdefault(
+                "therapist",
+                f"{therapist.name} doesn't offer {choice.length.service.title.lower()}. "
+                "Please choose another therapist.",
+            )
+        else:
+            choice.therapist = therapist
+
+
+class StartForm(forms.Form):
+    """A new start time for a booking being moved."""
+
+    start = StartField(error_messages={"required": "Please choose a new time."})
+
+    def __init__(self, data, *, now: datetime, policy: BookingPolicy) -> None:
+        super().__init__(data)
+        self.now, self.policy = now, policy
+
+    def clean_start(self) -> datetime:
+        start = self.cleaned_data["start"]
+        check_start(start, now=self.now, policy=self.policy)
+        return start
+
+
+phone_validator = RegexValidator(
+    _PHONE, "Enter a phone number we can call, such as (404) 555-0142."
+)
+
+
+class DetailsForm(forms.Form):
+    """The runner's contact details, intake and consent."""
+
+    first_name = forms.CharField(max_length=80)
+    last_name = forms.CharField(max_length=80)
+    email = forms.EmailField(max_length=254)
+    phone = forms.CharField(
+        label="Mobile phone", max_length=30, validators=[phone_validator], strip=True
+    )
+    weekly_mileage = forms.IntegerField(
+        label="Weekly mileage (miles)",
+        required=False,
+        min_value=0,
+        max_value=300,
+        help_text="Roughly how many miles you run in a normal week.",
+    )
+    next_race_date = forms.DateField(
+        label="Date of your next race",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Leave blank if you have no race planned.",
+    )
+    next_race_distance = forms.ChoiceField(
+        label="Race distance",
+        required=False,
+        choices=[("", "No race planned"), *RunnerIntake.Distance.choices],
+    )
+    tight_areas = forms.MultipleChoiceField(
+        label="Where does it hurt or feel tight?",
+        required=False,
+        choices=RunnerIntake.Area.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    other_area = forms.CharField(label="Other area", max_length=200, required=False)
+    health_conditions = forms.CharField(
+        label="Health conditions relevant to massage",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Injuries, surgery, pregnancy, blood-clotting or skin conditions and the "
+        "like. Leave blank if none.",
+    )
+    medications = forms.CharField(
+        label="Medications",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Especially blood thinners or painkillers. Leave blank if none.",
+    )
+    is_minor = forms.BooleanField(label="I am under 18", required=False)
+    guardian_name = forms.CharField(
+        label="Parent or guardian's full name",
+        max_length=120,
+        required=False,
+        help_text=consent.GUARDIAN_TEXT,
+    )
+    consent_policy = forms.BooleanField(
+        label="I agree to the cancellation policy",
+        help_text=consent.POLICY_TEXT,
+        error_messages={"required": "Please agree to the cancellation policy to book online."},
+    )
+    consent_treatment = forms.BooleanField(
+        label="I consent to treatment",
+        help_text=consent.TREATMENT_TEXT,
+        error_messages={"required": "Please give your consent to treatment to book online."},
+    )
+    key = forms.UUIDField(widget=forms.HiddenInput)
+
+    AUTOCOMPLETE = {
+        "first_name": "given-name",
+        "last_name": "family-name",
+        "email": "email",
+        "phone": "tel",
+        "guardian_name": "off",
+    }
+
+    def __init__(self, *args, today: date, **kwargs) -> None:
+        kwargs.setdefault("initial", {"key": uuid4()})
+        super().__init__(*args, **kwargs)
+        self.today = today
+        for name, value in self.AUTOCOMPLETE.items():
+            self.fields[name].widget.attrs["autocomplete"] = value
+        self.fields["phone"].widget.input_type = "tel"
+        self.fields["weekly_mileage"].widget.attrs["inputmode"] = "numeric"
+        self.fields["key"].error_messages["required"] = self.fields["key"].error_messages[
+            "invalid"
+        ] = "This form expired. Please check your details and send it again."
+
+    @cached_property
+    def key_value(self) -> UUID:
+        """Return the idempotency key to send again: the one given if valid, else a new one."""
+        if not self.is_bound:
+            return self.initial["key"]
+        self.is_valid()
+        return self.cleaned_data.get("key") or uuid4()
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"]
+        if not 7 <= sum(ch.isdigit() for ch in phone) <= 15:
+            raise ValidationError("Enter a phone number we can call, such as (404) 555-0142.")
+        return phone
+
+    def clean_next_race_date(self) -> date | None:
+        race = self.cleaned_data["next_race_date"]
+        if race is not None and not self.today <= race <= self.today + timedelta(days=730):
+            raise ValidationError("Give the date of an upcoming race, within the next two years.")
+        return race
+
+    def clean(self) -> dict:
+        data = super().clean()
+        race, distance = data.get("next_race_date"), data.get("next_race_distance")
+        if race and not distance:
+            self.add_error("next_race_distance", "Choose the race's distance.")
+        if distance and not race and "next_race_date" not in self.errors:
+            self.add_error("next_race_date", "Give the race's date, or choose “No race planned”.")
+        if RunnerIntake.Area.OTHER in data.get("tight_areas", []) and not data.get("other_area"):
+            self.add_error("other_area", "Tell us which other area hurts or feels tight.")
+        if data.get("is_minor") and not data.get("guardian_name"):
+            self.add_error(
+                "guardian_name", "A runner under 18 needs a parent's or guardian's name."
+            )
+        return data
+
+    def answers(self) -> tuple[ClientDetails, IntakeAnswers]:
+        """Return the contact details and the intake answers (call after is_valid())."""
+        data = self.cleaned_data
+        details = ClientDetails(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+        )
+        intake = IntakeAnswers(
+            weekly_mileage=data["weekly_mileage"],
+            next_race_date=data["next_race_date"],
+            next_race_distance=data["next_race_distance"] if data["next_race_date"] else "",
+            tight_areas=tuple(data["tight_areas"]),
+            other_area=data["other_area"] if RunnerIntake.Area.OTHER in data["tight_areas"] else "",
+            health_conditions=data["health_conditions"],
+            medications=data["medications"],
+            is_minor=data["is_minor"],
+            guardian_name=data["guardian_name"] if data["is_minor"] else "",
+        )
+        return details, intake
+
+
+class FindForm(forms.Form):
+    """An email address to send a "find my bookings" link to."""
+
+    email = forms.EmailField(label="Your email address", max_length=254)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+
+class CancelForm(forms.Form):
+    """An optional reason for cancelling."""
+
+    reason = forms.CharField(
+        label="Reason (optional)",
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="It helps us, but you don't have to say.",
+    )

@@ -1,0 +1,262 @@
+"""Pages a runner reaches from an email: manage one booking, and "find my bookings".
+
+A manage link's token (192 random bits, stored hashed) is the only key to its booking: it
+stops working once the session is over. The pages show the booking, never the client's
+stored details, because whoever booked may have typed someone else's email.
+"""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from bookings import booking, calendar, emails
+from bookings import messages as outbox
+from bookings.forms import CancelForm, ChoiceForm, FindForm, StartForm
+from bookings.models import Appointment, BookingPolicy, Client
+from bookings.views import picker
+from bookings.views.public import WINDOW, see_other
+from clinic import ratelimit
+
+FIND_POSTS_PER_IP = 5
+FIND_PER_EMAIL = 3  # per FIND_EMAIL_WINDOW: a mailbox gets a few links, not a flood
+FIND_EMAIL_WINDOW = timedelta(hours=1)
+
+
+def _with_appointment(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Resolve the manage token in the URL, or answer with the "link not valid" page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, token: str) -> HttpResponse:
+        appointment = booking.appointment_for_token(token, now=timezone.now())
+        if appointment is None:
+            return render(request, "bookings/manage_gone.html", status=404)
+        return view(request, appointment, token)
+
+    return wrapped
+
+
+def _context(appointment: Appointment, token: str) -> dict:
+    now, policy = timezone.now(), BookingPolicy.load()
+    cutoff = appointment.start - timedelta(hours=policy.change_cutoff_hours)
+    return {
+        "appointment": appointment,
+        "token": token,
+        "policy": policy,
+        "now": now,
+        "can_change": appointment.status == Appointment.Status.BOOKED and now < cutoff,
+        "cancelled": appointment.status == Appointment.Status.CANCELLED,
+    }
+
+
+def _move_request(context: dict) -> picker.Request:
+    """Return what a move may choose from: the same length and therapist, any free time."""
+    appointment = context["appointment"]
+    return picker.Request(
+        appointment.service_length,
+        appointment.therapist,
+        context["policy"],
+        context["now"],
+        ignoring=appointment,
+    )
+
+
+def _detail(
+    request: HttpRequest, context: dict, message: str = "", status: int = 200
+) -> HttpResponse:
+    return render(
+        request, "bookings/manage_detail.html", context | {"message": message}, status=status
+    )
+
+
+def _move_page(
+    request: HttpRequest, context: dict, day: date | None, message: str, status: int
+) -> HttpResponse:
+    token = context["token"]
+    wanted = _move_request(context)
+    context |= {
+        "picker": picker.build(wanted, day=day),
+        "message": message,
+        "day_href": reverse("bookings:move", args=[token]) + "?day=",
+        "times_url": reverse("bookings:move_times", args=[token]),
+        "time_href": reverse("bookings:move_confirm", args=[token]) + "?start=",
+    }
+    return render(request, "bookings/manage_move.html", context, status=status)
+
+
+@require_safe
+@_with_appointment
+def manage(request: HttpRequest, appointment: Appointment, token: str) -> HttpResponse:
+    return _detail(request, _context(appointment, token))
+
+
+@require_safe
+@_with_appointment
+def move(request: HttpRequest, appointment: Appointment, token: str) -> HttpResponse:
+    context = _context(appointment, token)
+    if not context["can_change"]:
+        return _detail(request, context, status=409)
+    choice = ChoiceForm(request.GET, now=context["now"], policy=context["policy"]).choice()
+    message = choice.errors.get("time", "")
+    return _move_page(request, context, choice.day, message, 400 if message else 200)
+
+
+@require_safe
+@_with_appointment
+def move_times(request: HttpRequest, appointment: Appointment, token: str) -> HttpResponse:
+    """Return one day's free times for the move picker (the fragment a day tap loads)."""
+    context = _context(appointment, token)
+    choice = ChoiceForm(request.GET, now=context["now"], policy=context["policy"]).choice()
+    urls = {"time_href": reverse("bookings:move_confirm", args=[token]) + "?start="}
+    if not context["can_change"] or choice.errors or choice.day is None:
+        return render(
+            request,
+            "bookings/_picker.html#times",
+            urls | {"picker": picker.Picker(), "picker_message": "Please choose a day."},
+            status=400,
+        )
+    wanted = _move_request(context)
+    chosen = picker.day_times(wanted, choice.day)
+    return render(request, "bookings/_picker.html#times", urls | {"picker": chosen})
+
+
+@require_http_methods(["GET", "POST"])
+@_with_appointment
+def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> HttpResponse:
+    """Ask to confirm a move to the time in the query string (GET), then make it (POST)."""
+    context = _context(appointment, token)
+    if not context["can_change"]:
+        return _detail(request, context, status=409)
+    bad = 422 if request.method == "POST" else 400
+    form = StartForm(request.GET, now=context["now"], policy=context["policy"])
+    if not form.is_valid():
+        return _move_page(request, context, None, form.errors["start"][0], bad)
+    start = form.cleaned_data["start"]
+    context["start"] = start
+    if request.method == "GET":
+        wanted = _move_request(context)
+        if not picker.is_free(wanted, start):
+            message = "Sorry, that time is no longer free. Please choose another."
+            return _move_page(request, context, timezone.localdate(start), message, 409)
+        return render(request, "bookings/manage_move_confirm.html", context)
+    try:
+        moved = booking.reschedule_appointment(
+            appointment=appointment, start=start, now=context["now"]
+        )
+    except booking.ChangeNotAllowed as refused:
+        return _detail(request, context, refused.message, 409)
+    except booking.BookingError as taken:
+        context |= {
+            "taken": True,
+            "offers": [picker.slot(offer.start) for offer in taken.alternatives],
+            "offer_href": reverse("bookings:move_confirm", args=[token]) + "?start=",
+        }
+        return render(request, "bookings/manage_move_confirm.html", context, status=409)
+    local = timezone.localtime(moved.start)
+    messages.success(
+        request,
+        f"Done: your session is now on {local:%A, %B} {local.day} at {local:%-I:%M %p}. "
+        "We've emailed you the new details.",
+    )
+    return see_other(reverse("bookings:manage", args=[token]))
+
+
+@require_http_methods(["GET", "POST"])
+@_with_appointment
+def cancel(request: HttpRequest, appointment: Appointment, token: str) -> HttpResponse:
+    context = _context(appointment, token)
+    if not context["can_change"]:
+        return _detail(request, context, status=409)
+    form = context["form"] = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking.cancel_appointment(
+                appointment=appointment, now=context["now"], reason=form.cleaned_data["reason"]
+            )
+        except booking.ChangeNotAllowed as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, "Your booking is cancelled. We've emailed you to confirm.")
+            return see_other(reverse("bookings:manage", args=[token]))
+    status = 422 if form.errors else 200
+    return render(request, "bookings/manage_cancel.html", context, status=status)
+
+
+@require_safe
+@_with_appointment
+def calendar_file(request: HttpRequest, appointment: Appointment, token: str) -> HttpResponse:
+    """Return the booking as an .ics file for the runner's calendar."""
+    manage_url = settings.SITE_URL + reverse("bookings:manage", args=[token])
+    response = HttpResponse(
+        calendar.client_ics(appointment, manage_url=manage_url),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="massage-appointment.ics"'
+    return response
+
+
+# --- find my bookings -----------------------------------------------------------------
+
+
+@ratelimit.limit_posts("find", limit=FIND_POSTS_PER_IP, window=WINDOW)
+@require_http_methods(["GET", "POST"])
+def find(request: HttpRequest) -> HttpResponse:
+    """Email a link to the bookings made with an address; say the same whoever asks."""
+    form = FindForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if not ratelimit.hit("find-email", email, limit=FIND_PER_EMAIL, window=FIND_EMAIL_WINDOW):
+            return ratelimit.too_many_requests(request)
+        with transaction.atomic():
+            outbox.queue_lookup(email)
+        return see_other(reverse("bookings:find_sent"))
+    status = 422 if form.errors else 200
+    return render(request, "bookings/lookup_form.html", {"form": form}, status=status)
+
+
+@require_safe
+def find_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "bookings/lookup_sent.html")
+
+
+def _upcoming(email: str):
+    return (
+        Appointment.objects.filter(
+            client__in=Client.objects.with_email(email),
+            status=Appointment.Status.BOOKED,
+            end__gt=timezone.now(),
+        )
+        .select_related("therapist", "service_length__service")
+        .order_by("start")
+    )
+
+
+@require_safe
+def my_bookings(request: HttpRequest, signed: str) -> HttpResponse:
+    """List the upcoming bookings of the email a "find my bookings" link stands for."""
+    email = emails.email_for_lookup_token(signed)
+    if email is None:
+        return render(request, "bookings/lookup_expired.html", status=404)
+    context = {"appointments": _upcoming(email), "signed": signed}
+    return render(request, "bookings/lookup_list.html", context)
+
+
+@require_POST
+def open_booking(request: HttpRequest, signed: str, pk: int) -> HttpResponse:
+    """Issue a fresh manage link for one of the listed bookings and go to it."""
+    email = emails.email_for_lookup_token(signed)
+    if email is None:
+        return render(request, "bookings/lookup_expired.html", status=404)
+    appointment = _upcoming(email).filter(pk=pk).first()
+    if appointment is None:
+        return render(request, "bookings/manage_gone.html", status=404)
+    token = booking.issue_manage_token(appointment)
+    return see_other(reverse("bookings:manage", args=[token]))

@@ -1,0 +1,76 @@
+"""A booking submitted twice (double tap, refresh, back and submit again) is booked once."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from bookings.models import Appointment, ClientMessage
+from tests.bookings.public.conftest import (
+    details_data,
+    details_path,
+    make_clinic,
+    page_text,
+)
+
+Kind = ClientMessage.Kind
+
+
+def test_the_same_key_twice_books_once_and_shows_the_same_confirmation(client, clinic):
+    data = details_data() | {"confirm": "1"}
+
+    first = client.post(details_path(clinic), data)
+    second = client.post(details_path(clinic), data)
+
+    assert first.status_code == second.status_code == 303
+    assert first["Location"] == second["Location"]
+    assert Appointment.objects.count() == 1
+    assert ClientMessage.objects.filter(kind=Kind.CONFIRMATION).count() == 1
+    assert "You're booked in" in page_text(client.get(second["Location"]))
+
+
+def test_a_replay_from_another_browser_says_booked_and_shows_nothing_of_it(client, clinic):
+    data = details_data() | {"confirm": "1"}
+    location = client.post(details_path(clinic), data)["Location"]
+
+    replay = Client().post(details_path(clinic), data)
+    peek = Client().get(location)
+
+    for response in (replay, peek):
+        assert response.status_code == 200
+        assert "You're already booked" in page_text(response)
+        assert "Maya Brooks" not in response.text and "/book/manage/" not in response.text
+    assert Appointment.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_racing_itself_books_once_and_both_see_the_confirmation():
+    import time_machine
+
+    from tests.bookings.public.conftest import NOW
+
+    with time_machine.travel(NOW, tick=False):
+        clinic = make_clinic()
+        data = details_data() | {"confirm": "1"}
+        browser = Client()
+        browser.get(details_path(clinic))  # one browser, one session, two clicks
+        start = threading.Barrier(2)
+        statuses: list[int] = []
+
+        def click() -> None:
+            try:
+                start.wait()
+                statuses.append(browser.post(details_path(clinic), data).status_code)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=click) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert statuses == [303, 303]
+    assert Appointment.objects.count() == 1
+    assert ClientMessage.objects.filter(kind=Kind.CONFIRMATION).count() == 1

@@ -1,0 +1,171 @@
+"""Many people asking for the same therapist and time at once: exactly one gets it."""
+
+import html
+import re
+import threading
+import urllib.parse
+from contextlib import ExitStack
+from datetime import timedelta
+from http.client import HTTPConnection
+from uuid import uuid4
+
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import timezone
+
+from bookings import booking, queries
+from bookings.models import Appointment, BookingPolicy, Therapist
+from services.models import ServiceLength
+from tests import live
+from tests.bookings.public.conftest import NOW, RACERS, TUESDAY_10, details_data, make_clinic
+from tests.factories import make_client
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def race(count: int, attempt) -> list:
+    """Run `attempt(i)` in `count` threads released together; return what each returned."""
+    results: list = [None] * count
+    barrier = threading.Barrier(count)
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = attempt(i)
+        except Exception as error:
+            results[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_twenty_threads_on_their_own_connections_book_one_time_once(wide_pool):
+    with time_machine.travel(NOW, tick=False):
+        clinic = make_clinic()
+        clients = [make_client() for _ in range(RACERS)]
+
+        def attempt(i: int) -> booking.Booked:
+            return booking.book_appointment(
+                client=clients[i],
+                service_length=clinic["length"],
+                start=TUESDAY_10,
+                now=timezone.now(),
+                therapist=clinic["maya"],
+                key=uuid4(),
+            )
+
+        results = race(RACERS, attempt)
+
+    booked = [r for r in results if isinstance(r, booking.Booked)]
+    taken = [r for r in results if isinstance(r, booking.SlotTaken)]
+    assert len(booked) == 1 and len(taken) == RACERS - 1, results
+    assert all(
+        t.alternatives and TUESDAY_10 not in [o.start for o in t.alternatives] for t in taken
+    )
+    assert Appointment.objects.count() == 1
+
+
+def test_one_submission_racing_itself_books_once(wide_pool):
+    with time_machine.travel(NOW, tick=False):
+        clinic = make_clinic()
+        client, key = make_client(), uuid4()
+
+        def attempt(_: int) -> booking.Booked:
+            return booking.book_appointment(
+                client=client,
+                service_length=clinic["length"],
+                start=TUESDAY_10,
+                now=timezone.now(),
+                therapist=clinic["maya"],
+                key=key,
+            )
+
+        results = race(8, attempt)
+
+    assert all(isinstance(r, booking.Booked) for r in results), results
+    assert sum(r.created for r in results) == 1
+    assert len({r.appointment.pk for r in results}) == 1
+
+
+# --- over HTTP, against two gunicorn processes ------------------------------------------
+
+
+def _cookies(response) -> dict[str, str]:
+    # The cookies are Secure (DEBUG is off) and this is plain HTTP: a browser's cookie jar
+    # would hold them back, but to a raw client they are only headers.
+    jar = {}
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        jar[name.strip()] = rest.split(";", 1)[0]
+    return jar
+
+
+def _request(base: str, method: str, target: str, *, ip: str, cookies=None, body=None):
+    host, port = urllib.parse.urlsplit(base).netloc.split(":")
+    conn = HTTPConnection(host, int(port), timeout=60)
+    headers = {"X-Forwarded-For": ip}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        body = urllib.parse.urlencode(body, doseq=True)
+    conn.request(method, target, body=body, headers=headers)
+    response = conn.getresponse()
+    text = response.read().decode()
+    conn.close()
+    return response, text
+
+
+def test_racing_over_http_to_two_gunicorn_processes_books_once(demo):
+    length = ServiceLength.objects.get(service__slug="sports-massage-for-runners", minutes=60)
+    maya = Therapist.objects.get(slug="maya-brooks")
+    today = timezone.localdate()
+    free = queries.available_slots(
+        service_length=length,
+        policy=BookingPolicy.load(),
+        now=timezone.now(),
+        start_date=today + timedelta(days=3),
+        end_date=today + timedelta(days=12),
+        therapists=[maya],
+    ).by_therapist[maya.pk]
+    start = timezone.localtime(free[0]).strftime("%Y-%m-%dT%H:%M")
+    target = f"/book/details/?length={length.pk}&therapist=maya-brooks&start={start}"
+
+    with ExitStack() as stack:
+        # Each request says it comes from its own address (through one trusted proxy), so
+        # the per-address limit on booking posts does not interfere.
+        servers = [
+            stack.enter_context(live.gunicorn(workers=1, threads=8, TRUSTED_PROXY_COUNT="1"))
+            for _ in range(2)
+        ]
+        people = []
+        for i in range(RACERS):
+            ip = f"198.51.100.{i + 1}"
+            response, page = _request(servers[i % 2], "GET", target, ip=ip)
+            assert response.status == 200, page[-500:]
+            fields = dict(re.findall(r'name="(csrfmiddlewaretoken|key)" value="([^"]+)"', page))
+            data = details_data(email=f"racer{i}@example.com", key=fields["key"])
+            data |= {"csrfmiddlewaretoken": fields["csrfmiddlewaretoken"], "confirm": "1"}
+            people.append((ip, _cookies(response), data))
+
+        def attempt(i: int):
+            ip, cookies, data = people[i]
+            server = servers[(i + 1) % 2]  # the other process than the form came from
+            response, page = _request(server, "POST", target, ip=ip, cookies=cookies, body=data)
+            return response.status, html.unescape(page)
+
+        results = race(RACERS, attempt)
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [303] + [409] * (RACERS - 1), statuses
+    assert all(
+        "Sorry, that time was just taken" in page for status, page in results if status == 409
+    )
+    assert Appointment.objects.count() == 1
