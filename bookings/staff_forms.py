@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from bookings import roles
 from bookings.models import Appointment, Client, Room, Therapist
 from bookings.queries import clinic_tz
+from clinic.staff_auth import ThrottledSignIn
 from services.models import ServiceLength
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -78,8 +79,11 @@ class LengthChoiceField(forms.ModelChoiceField):
         return f"{obj.service.title}, {obj.minutes} min"
 
 
-class StaffAuthenticationForm(AuthenticationForm):
-    """Sign-in that turns away accounts without a staff role, with a clear message."""
+class StaffAuthenticationForm(ThrottledSignIn, AuthenticationForm):
+    """Sign-in that turns away accounts without a staff role, with a clear message.
+
+    Wrong passwords are throttled per username and IP (clinic.staff_auth).
+    """
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)

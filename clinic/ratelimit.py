@@ -47,14 +47,23 @@ def _window_start(now: datetime, window: timedelta) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)
 
 
+def _key(scope: str, identity: str) -> str:
+    secret = f"{settings.SECRET_KEY}:{scope}:{identity.lower()}"
+    return f"{scope}:{hashlib.sha256(secret.encode()).hexdigest()[:40]}"
+
+
+def count(scope: str, identity: str, *, window: timedelta) -> int:
+    """Return how often `identity` acted in `scope` in the current window, without counting."""
+    start = _window_start(timezone.now(), window)
+    found = RateLimitWindow.objects.filter(key=_key(scope, identity), window_start=start).first()
+    return found.count if found else 0
+
+
 def hit(scope: str, identity: str, *, limit: int, window: timedelta) -> bool:
     """Count one action by `identity` in `scope`; return whether it is within `limit`."""
-    digest = hashlib.sha256(
-        f"{settings.SECRET_KEY}:{scope}:{identity.lower()}".encode()
-    ).hexdigest()
     start = _window_start(timezone.now(), window)
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT, [f"{scope}:{digest[:40]}", start])
+        cursor.execute(_UPSERT, [_key(scope, identity), start])
         (count,) = cursor.fetchone()
     if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
         RateLimitWindow.objects.filter(window_start__lt=timezone.now() - timedelta(days=1)).delete()

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
@@ -46,10 +45,6 @@ class ThrottledSignIn:
         except forms.ValidationError:
             ratelimit.hit(FAILURE_SCOPE, identity, limit=FAILURE_LIMIT, window=FAILURE_WINDOW)
             raise
-
-
-class StaffAuthenticationForm(ThrottledSignIn, AuthenticationForm):
-    pass
 
 
 class AdminStaffAuthenticationForm(ThrottledSignIn, AdminAuthenticationForm):

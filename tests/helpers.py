@@ -4,6 +4,23 @@ import json
 import re
 from html.parser import HTMLParser
 
+from django.test import Client
+
+from clinic.staff_auth import SESSION_FLAG
+
+
+class StaffClient(Client):
+    """A test client whose sign-ins have also passed the second factor (TOTP).
+
+    For tests about what staff can do; tests/clinic/test_staff_auth.py covers the factor.
+    """
+
+    def force_login(self, user, backend=None) -> None:
+        super().force_login(user, backend)
+        session = self.session
+        session[SESSION_FLAG] = True
+        session.save()
+
 
 class _JsonLdParser(HTMLParser):
     def __init__(self) -> None:

@@ -24,7 +24,6 @@ from bookings import calendar, roles, staff_queries
 from bookings.models import Therapist
 from bookings.staff_forms import DayForm, StaffAuthenticationForm
 from bookings.views.staff_grid import build_rows
-from clinic.ratelimit import limit_posts
 
 SCHEDULE_DAYS = 8  # today and the next seven
 
@@ -39,10 +38,10 @@ def parse_day(value: str | None) -> date | None:
         raise Http404("No such date.") from None
 
 
-sign_in = limit_posts("staff-login", limit=30, window=timedelta(minutes=10))(
-    auth_views.LoginView.as_view(
-        template_name="staff/login.html", authentication_form=StaffAuthenticationForm
-    )
+# Throttled per username and IP inside the form, not per IP alone: the whole clinic may
+# sign in from one address, and one person must not be able to lock everyone out.
+sign_in = auth_views.LoginView.as_view(
+    template_name="staff/login.html", authentication_form=StaffAuthenticationForm
 )
 sign_out = auth_views.LogoutView.as_view(next_page="staff:login")
 

@@ -265,7 +265,7 @@ def test_delivery_sends_once_and_keeps_health_details_out(clinic, mailoutbox):
     assert "/book/manage/" in email.body
     (_name, ics, mimetype) = email.attachments[0]
     assert mimetype.startswith("text/calendar")
-    everything = email.body + email.alternatives[0].content + ics.decode()
+    everything = email.body + email.alternatives[0].content + str(ics)
     assert "secret-" not in everything
     confirmation.refresh_from_db()
     assert confirmation.status == "sent"
@@ -282,7 +282,7 @@ def test_delivery_sends_once_and_keeps_health_details_out(clinic, mailoutbox):
 def test_delivery_with_the_mail_server_down_schedules_a_retry(clinic):
     appointment = book(clinic).appointment
     confirmation = appointment.messages.get(kind=Kind.CONFIRMATION)
-    tasks_before = DBTaskResult.objects.count()
+    tasks_before = set(DBTaskResult.objects.values_list("pk", flat=True))
 
     assert messages.deliver(confirmation.pk) == "retry scheduled"
 
@@ -290,8 +290,7 @@ def test_delivery_with_the_mail_server_down_schedules_a_retry(clinic):
     assert confirmation.status == "pending"
     assert confirmation.attempts == 1
     assert confirmation.last_error
-    retry = DBTaskResult.objects.order_by("-enqueued_at").first()
-    assert DBTaskResult.objects.count() == tasks_before + 1
+    [retry] = DBTaskResult.objects.exclude(pk__in=tasks_before)
     assert retry.run_after == confirmation.due_at > datetime.now(UTC)
 
 

@@ -216,9 +216,13 @@ def test_seed_demo_twice_gives_the_same_data(demo):
     assert ClinicProfile.load().locality == "Sandy Springs"
 
 
-def test_seed_demo_accounts_can_sign_in(client, demo):
+def test_seed_demo_accounts_can_sign_in_and_then_need_their_second_factor(client, demo):
     assert client.login(username="admin", password="clinic-admin-demo")
-    assert client.get("/admin/").status_code == 200
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/2fa/?next=%2Fadmin%2F"
 
 
 def test_database_connections_use_the_built_in_pool():

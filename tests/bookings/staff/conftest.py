@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.test import Client as WebClient
 
 from bookings import roles
 from bookings.models import Appointment, Therapist
@@ -21,6 +20,7 @@ from tests.factories import (
     make_therapist,
     make_weekly_hours,
 )
+from tests.helpers import StaffClient as WebClient
 
 NY = ZoneInfo("America/New_York")
 MONDAY = date(2026, 6, 15)

@@ -5,12 +5,12 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client as WebClient
 from django.urls import URLPattern, reverse
 
 from bookings import roles
 from bookings.staff_urls import urlpatterns
 from tests.bookings.staff.conftest import MONDAY, at, book
+from tests.helpers import StaffClient as WebClient
 
 pytestmark = pytest.mark.usefixtures("clock")
 

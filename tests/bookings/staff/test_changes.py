@@ -238,7 +238,7 @@ def test_cancelling_needs_a_reason_then_frees_the_time(desk, desk_user, clinic):
     assert messages_of(appointment) == [Kind.CONFIRMATION, Kind.CANCELLED]
 
 
-def test_check_in_and_complete_but_no_no_show_before_the_start(desk, clinic, clock):
+def test_check_in_and_complete_but_no_no_show_before_the_start(desk, desk_user, clinic, clock):
     appointment = booked(clinic, at("10:00"))
     url = reverse("staff:status", args=[appointment.pk])
 
@@ -249,6 +249,7 @@ def test_check_in_and_complete_but_no_no_show_before_the_start(desk, clinic, clo
     early = send("no_show")
     checked_in = send("checked_in")
     clock.move_to(at("10:05"))
+    desk.force_login(desk_user)  # over 30 minutes later: the idle session has expired
     completed = send("completed")
     bogus = send("cancelled")
 

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client as WebClient
 
 from bookings import booking
 from bookings.models import Appointment
 from tests.bookings.staff.conftest import MONDAY, NOW, at
 from tests.factories import make_client
+from tests.helpers import StaffClient as WebClient
 
 TUESDAY = MONDAY + timedelta(days=1)
 
