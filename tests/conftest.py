@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from clinic.models import ClinicProfile
 from tests import factories
+from tests.helpers import StaffClient
 
 
 @pytest.fixture
@@ -37,3 +38,11 @@ def demo(db) -> ClinicProfile:
     """Load the demo clinic and return its profile."""
     call_command("seed_demo", stdout=io.StringIO())
     return ClinicProfile.load()
+
+
+@pytest.fixture
+def admin_client(admin_user) -> StaffClient:
+    """pytest-django's admin client, past the staff second factor as well."""
+    client = StaffClient()
+    client.force_login(admin_user)
+    return client

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from clinic.markdown import render_markdown
 from services.models import Service
+from tests.helpers import StaffClient
 
 
 @pytest.mark.parametrize(
@@ -41,10 +42,11 @@ def test_script_in_a_service_body_never_reaches_the_page(client, make_service):
 
 
 @pytest.fixture
-def admin_client(client, db):
+def admin_client(db):
     user = get_user_model().objects.create_superuser(
         "boss", "boss@example.com", "a-long-test-pw-42"
     )
+    client = StaffClient()
     client.force_login(user)
     return client
 
