@@ -252,6 +252,11 @@ SESSION_SAVE_EVERY_REQUEST = True
 STAFF_REQUIRE_2FA = envbool("STAFF_REQUIRE_2FA", True)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+if not DEBUG:
+    # __Host- cookies must be Secure, for "/" and without a Domain: no subdomain or
+    # plain-HTTP page can set or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 LOGGING = {
     "version": 1,

@@ -228,3 +228,13 @@ def test_seed_demo_accounts_can_sign_in_and_then_need_their_second_factor(client
 def test_database_connections_use_the_built_in_pool():
     assert connection.settings_dict["OPTIONS"]["pool"]
     assert connection.vendor == "postgresql"
+
+
+def test_cookies_are_host_prefixed_secure_and_same_site(client, demo):
+    response = client.get("/staff/login/")
+
+    cookie = response.cookies["__Host-csrftoken"]
+    assert cookie["secure"] is True
+    assert cookie["path"] == "/"
+    assert not cookie["domain"]
+    assert cookie["samesite"] == "Lax"
