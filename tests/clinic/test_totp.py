@@ -1,8 +1,14 @@
 """TOTP codes match RFC 6238's published test vectors and refuse replays."""
 
+import io
+import time
+
 import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 
 from clinic import totp
+from clinic.models import StaffTwoFactor
 
 RFC_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # base32 of "12345678901234567890"
 
@@ -46,3 +52,19 @@ def test_new_secrets_are_random_and_importable():
     assert len(first) == 32
     uri = totp.provisioning_uri(first, account="frontdesk", issuer="Medical & Sports Massage")
     assert uri.startswith("otpauth://totp/Medical%20%26%20Sports%20Massage%3Afrontdesk?secret=")
+
+
+@pytest.mark.django_db
+def test_demo_command_prints_the_current_code_in_debug_only(settings):
+    user = User.objects.create_user("frontdesk")
+    device = StaffTwoFactor.objects.create(user=user, secret=RFC_SECRET)
+    settings.DEBUG = True
+    out = io.StringIO()
+
+    call_command("totp_code", "frontdesk", stdout=out)
+
+    step = totp.matching_step(device.secret, out.getvalue().strip(), timestamp=time.time())
+    assert step is not None
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="Only for local demos"):
+        call_command("totp_code", "frontdesk")
