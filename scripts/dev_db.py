@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 ROOT = Path(__file__).resolve().parent.parent
 PGDATA = ROOT / ".pgdata"
@@ -133,8 +134,26 @@ def project_cluster_url(bindir: Path) -> str:
     return url
 
 
+def ensure_database_of(url: str) -> None:
+    """Create the database `url` names if its server answers and it is missing."""
+    params = conninfo_to_dict(url)
+    name = params.pop("dbname", None)
+    if not name:
+        return
+    for maintenance_db in ("postgres", "template1"):
+        conn = try_connect(make_conninfo(**params, dbname=maintenance_db))
+        if conn is not None:
+            with conn:
+                try:
+                    ensure_database(conn, name)
+                except psycopg.Error as error:  # e.g. no CREATEDB right: use the URL as given
+                    say(f"note: could not create database {name}: {error}".strip())
+            return
+
+
 def main() -> int:
     if url := os.environ.get("DATABASE_URL"):
+        ensure_database_of(url)
         print(url)
         return 0
     if url := local_server_url():

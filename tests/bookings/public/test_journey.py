@@ -1,5 +1,6 @@
 """The booking journey, step by step: service, therapist, day and time, details, confirm."""
 
+import logging
 import re
 from datetime import timedelta
 
@@ -157,3 +158,15 @@ def test_times_are_clinic_wall_times_on_the_day_the_clocks_go_forward(client, cl
         ).text
 
     assert "start=2027-03-14T09:00" in html and ">9:00 AM<" in html
+
+
+def test_health_details_never_reach_the_logs_even_when_validation_fails(client, clinic, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    confirm(client, clinic, TUESDAY_10)
+    client.post(details_path(clinic), details_data(email="not-an-email"))
+
+    assert RunnerIntake.objects.get().health_conditions == "private-condition-marker"
+    assert "clinic.requests" in caplog.text  # the request log did run
+    assert "private-condition-marker" not in caplog.text
+    assert "private-" not in caplog.text
