@@ -1,0 +1,272 @@
+"""axe-core finds nothing serious on the pages runners and the front desk use; booking needs
+no mouse."""
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
+from playwright.sync_api import ElementHandle, Locator, Page, expect
+
+from bookings.emails import lookup_token
+from clinic import totp
+from services.models import Service
+from tests.browser.test_staff import next_clinic_day
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE = Axe()
+OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+BLOCKING = {"serious", "critical"}
+
+
+def settle(page: Page) -> None:
+    """Wait for running transitions: colours read halfway through one are neither state's."""
+    page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
+
+
+def audit(page: Page, found: dict[str, list[str]], label: str = "") -> None:
+    """Run axe on the page as it is now; note each serious or critical violation in `found`."""
+    settle(page)
+    problems = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']}\n"
+        + "\n".join(
+            f"    {' '.join(node['target'])}: {node['failureSummary'].replace(chr(10), ' ')}"
+            f"\n      {node['html'][:200]}"
+            for node in violation["nodes"]
+        )
+        for violation in AXE.run(page, options=OPTIONS).response["violations"]
+        if violation["impact"] in BLOCKING
+    ]
+    if problems:
+        found[label or page.url] = problems
+
+
+def report(found: dict[str, list[str]]) -> str:
+    return "\n".join(f"{where}\n  " + "\n  ".join(problems) for where, problems in found.items())
+
+
+def test_public_pages_have_no_serious_accessibility_violation_on_a_phone(
+    site, demo, phone: Page, console_errors
+):
+    paths = ["/", "/services/", "/therapists/", "/visit/", "/book/find/"]
+    paths += [
+        f"/services/{slug}/" for slug in Service.objects.published().values_list("slug", flat=True)
+    ]
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        phone.goto(site + path)
+        audit(phone, found)
+
+    phone.goto(site + "/")
+    phone.get_by_role("button", name="Menu").click()
+    expect(
+        phone.get_by_role("navigation", name="Main").get_by_role("link", name="Visit")
+    ).to_be_visible()
+    audit(phone, found, "/ with the menu open")
+
+    response = phone.goto(site + "/no-such-page/")
+    assert response.status == 404
+    audit(phone, found)
+
+    phone.goto(site + "/book/find/")
+    phone.get_by_role("button", name="Email me a link").click()
+    expect(phone.locator(".invalid-feedback")).to_be_visible()
+    audit(phone, found, "/book/find/ with an error")
+    phone.get_by_label("Your email address").fill("nobody@example.com")
+    phone.get_by_role("button", name="Email me a link").click()
+    expect(phone).to_have_url(re.compile(r"/book/find/sent/$"))
+    audit(phone, found)
+
+    phone.goto(f"{site}/book/mine/{lookup_token('nobody@example.com')}/")
+    audit(phone, found)
+    phone.goto(f"{site}/book/mine/not-a-real-link/")
+    audit(phone, found)
+    phone.goto(f"{site}/book/manage/not-a-real-manage-token-at-all/")
+    audit(phone, found)
+
+    assert found == {}, report(found)
+    # Only the statuses this test asked for: the unknown pages' 404s, the empty form's 422.
+    assert [e for e in console_errors if not re.search("status of (404|422)", e)] == []
+
+
+def test_every_booking_step_and_the_manage_pages_have_no_serious_violation(site, demo, phone: Page):
+    found: dict[str, list[str]] = {}
+    phone.goto(site + "/book/")
+    audit(phone, found, "step 1: service and length")
+    section = phone.get_by_role("region", name="Sports massage for runners")
+    section.get_by_role("link", name=re.compile("^60 minutes")).click()
+    audit(phone, found, "step 2: therapist")
+    phone.get_by_role("link", name="Maya Brooks").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Choose a day and time")
+    audit(phone, found, "step 3: day")
+    phone.locator("a[data-day]").first.click()
+    times = phone.locator("#times")
+    expect(times.get_by_role("heading", level=2)).to_be_focused()  # once loaded
+    audit(phone, found, "step 3: times of a day, loaded in place")
+    times.get_by_role("link").first.click()
+
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Your details")
+    audit(phone, found, "step 4: details")
+    phone.get_by_role("button", name="Continue").click()
+    expect(phone.get_by_text("Please check the fields marked below.")).to_be_visible()
+    audit(phone, found, "step 4: details with errors")
+    phone.get_by_label("First name").fill("Jess")
+    phone.get_by_label("Last name").fill("Runner")
+    phone.get_by_label("Email").fill("jess@example.com")
+    phone.get_by_label("Mobile phone").fill("(404) 555-0100")
+    phone.get_by_label("Other", exact=True).check()
+    phone.get_by_label("I am under 18").check()
+    audit(phone, found, "step 4: details with follow-up questions shown")
+    phone.get_by_label("I am under 18").uncheck()
+    phone.get_by_label("Other", exact=True).uncheck()
+    phone.get_by_label("I agree to the cancellation policy").check()
+    phone.get_by_label("I consent to treatment").check()
+    phone.get_by_role("button", name="Continue").click()
+
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Check and confirm")
+    audit(phone, found, "step 5: review")
+    phone.get_by_role("button", name="Confirm booking").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("You're booked in")
+    audit(phone, found, "confirmation")
+
+    phone.get_by_role("link", name="Move or cancel this booking").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Your booking")
+    audit(phone, found, "manage")
+    manage = phone.url
+    phone.get_by_role("link", name="Move to another time").click()
+    audit(phone, found, "move: day")
+    phone.locator("a[data-day]").nth(1).click()
+    expect(times.get_by_role("heading", level=2)).to_be_focused()  # once loaded
+    audit(phone, found, "move: times of a day")
+    times.get_by_role("link").first.click()
+    expect(phone.get_by_role("button", name="Move my booking")).to_be_visible()
+    audit(phone, found, "move: confirm")
+
+    phone.goto(manage)
+    phone.get_by_role("link", name="Cancel booking").click()
+    expect(phone.get_by_role("button", name="Cancel my booking")).to_be_visible()
+    audit(phone, found, "cancel")
+    phone.goto(f"{site}/book/mine/{lookup_token('jess@example.com')}/")
+    expect(phone.get_by_role("button", name=re.compile("^Manage this booking"))).to_be_visible()
+    audit(phone, found, "find my bookings: the list")
+    phone.goto(manage + "cancel/")
+    phone.get_by_role("button", name="Cancel my booking").click()
+    expect(phone.get_by_text("This booking is cancelled.")).to_be_visible()
+    audit(phone, found, "manage: cancelled")
+
+    assert found == {}, report(found)
+
+
+def test_front_desk_day_view_has_no_serious_violation_on_a_laptop(site, demo, laptop: Page):
+    found: dict[str, list[str]] = {}
+    laptop.goto(site + "/staff/")
+    expect(laptop.get_by_role("heading", name="Staff sign-in")).to_be_visible()
+    audit(laptop, found, "staff sign-in")
+    laptop.get_by_label("Username").fill("frontdesk")
+    laptop.get_by_label("Password").fill("clinic-frontdesk-demo")
+    laptop.get_by_role("button", name="Sign in").click()
+    expect(laptop.get_by_role("heading", name="Set up sign-in codes")).to_be_visible()
+    audit(laptop, found, "two-factor setup")
+    secret = laptop.locator(".setup-key").inner_text().replace(" ", "")
+    code = totp.code_for_step(secret, totp.step_at(time.time()))
+    laptop.get_by_label("6-digit code from your authenticator app").fill(code)
+    laptop.get_by_role("button", name="Confirm and continue").click()
+    expect(laptop.get_by_role("navigation", name="Staff")).to_be_visible()
+    audit(laptop, found, "front desk: today")
+    laptop.goto(f"{site}/staff/day/{next_clinic_day()}/")
+    expect(laptop.get_by_role("table")).to_be_visible()
+    audit(laptop, found, "front desk: next clinic day")
+
+    assert found == {}, report(found)
+
+
+# --- the keyboard alone -----------------------------------------------------------------
+
+FOCUS_SHOWN = """(e) => {
+    const style = getComputedStyle(e);
+    const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+    return outline || style.boxShadow !== "none";
+}"""
+
+
+def tab_to(page: Page, target: Locator, *, limit: int = 60, key: str = "Tab") -> ElementHandle:
+    """Press `key` until `target` has the focus; check that the focus can be seen there."""
+    element = target.element_handle()
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if element.evaluate("(e) => e === document.activeElement"):
+            break
+    else:
+        pytest.fail(f"{limit} presses of {key} never reached {target}")
+    settle(page)
+    assert element.evaluate(FOCUS_SHOWN), f"no visible focus on {target}"
+    return element
+
+
+def test_runner_books_a_session_with_the_keyboard_alone(site, demo, laptop: Page):
+    page = laptop
+    page.goto(site + "/")
+    tab_to(page, page.get_by_role("link", name="Skip to main content"))
+    tab_to(page, page.get_by_role("banner").get_by_role("link", name="Book a session"))
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Book a session")
+    section = page.get_by_role("region", name="Sports massage for runners")
+    tab_to(page, section.get_by_role("link", name=re.compile("^60 minutes")))
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a therapist")
+    tab_to(page, page.get_by_role("link", name="Maya Brooks"))
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a day and time")
+    tab_to(page, page.locator("a[data-day]").first)
+    page.keyboard.press("Enter")
+    times = page.locator("#times")
+    heading = times.get_by_role("heading", level=2)
+    expect(heading).to_be_focused()  # the times load in place and the focus moves to them
+    tab_to(page, times.get_by_role("link").first, limit=3)
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+    for label, text in [
+        ("First name", "Jess"),
+        ("Last name", "Runner"),
+        ("Email", "jess@example.com"),
+        ("Mobile phone", "(404) 555-0100"),
+    ]:
+        tab_to(page, page.get_by_label(label))
+        page.keyboard.type(text)
+    race = timezone.localdate() + timedelta(days=60)
+    race_date = tab_to(page, page.get_by_label("Date of your next race"))
+    page.keyboard.type(f"{race:%m%d%Y}")  # the date field's month, day and year, in turn
+    assert race_date.evaluate("(e) => e.value") == race.isoformat()
+    distance = tab_to(page, page.get_by_label("Race distance"))
+    page.keyboard.press("ArrowDown")
+    assert distance.evaluate("(e) => e.value") != ""
+    tab_to(page, page.get_by_label("Calves"))
+    page.keyboard.press("Space")
+    tab_to(page, page.get_by_label("I agree to the cancellation policy"))
+    page.keyboard.press("Space")
+    tab_to(page, page.get_by_label("I consent to treatment"))
+    page.keyboard.press("Space")
+    tab_to(page, page.get_by_role("button", name="Continue"))
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check and confirm")
+    confirm = page.get_by_role("button", name="Confirm booking")
+    tab_to(page, page.get_by_role("button", name="Change my details"))
+    tab_to(page, confirm, key="Shift+Tab", limit=3)
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're booked in")
+    expect(page.get_by_role("main")).to_contain_text("Maya Brooks")
