@@ -28,7 +28,7 @@ $(STAMP):
 run: install
 	@$(WITH_DB) export DJANGO_DEBUG="$${DJANGO_DEBUG:-1}"; \
 	$(PY) manage.py migrate --noinput; \
-	$(PY) manage.py seed_demo; \
+	$(PY) manage.py seed_demo --appointments; \
 	$(PY) manage.py collectstatic --noinput --verbosity 0; \
 	exec $(PY) scripts/serve.py
 
