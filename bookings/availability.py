@@ -22,9 +22,11 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate, repeat
+from operator import add, attrgetter, le
 from zoneinfo import ZoneInfo
 
 ZERO = timedelta(0)
@@ -38,13 +40,17 @@ class Span:
     end: datetime
 
     def __post_init__(self) -> None:
-        if self.start.utcoffset() is None or self.end.utcoffset() is None:
-            raise ValueError("Span needs aware datetimes")
-        # Stored in UTC: datetimes sharing a ZoneInfo compare by wall time and ignore fold.
-        object.__setattr__(self, "start", self.start.astimezone(UTC))
-        object.__setattr__(self, "end", self.end.astimezone(UTC))
+        start, end = self.start, self.end
+        # Rows from the database are UTC already; astimezone would return them unchanged.
+        if start.tzinfo is not UTC or end.tzinfo is not UTC:
+            if start.utcoffset() is None or end.utcoffset() is None:
+                raise ValueError("Span needs aware datetimes")
+            # Stored in UTC: datetimes sharing a ZoneInfo compare by wall time and ignore fold.
+            start, end = start.astimezone(UTC), end.astimezone(UTC)
+            object.__setattr__(self, "start", start)
+            object.__setattr__(self, "end", end)
         # An empty span would "overlap" anything around it under the half-open test.
-        if not self.start < self.end:
+        if not start < end:
             raise ValueError("Span needs start < end")
 
     def overlaps(self, other: Span) -> bool:
@@ -197,30 +203,62 @@ def _check_times(start: time, end: time) -> None:
         raise ValueError("working hours need start < end within one day")
 
 
+# Sorted, disjoint closed ranges ``lo <= t <= hi`` of acceptable session starts (UTC).
+_Windows = list[tuple[datetime, datetime]]
+
+
 class _Timeline:
-    """Disjoint sorted spans with O(log n) overlap and containment tests."""
+    """Sorted spans that never overlap (they may touch), with O(log n) overlap tests."""
 
     __slots__ = ("_ends", "_starts")
 
     def __init__(self, spans: Iterable[Span]) -> None:
-        self._starts: list[datetime] = []
-        self._ends: list[datetime] = []
-        for span in sorted(spans, key=lambda s: s.start):
-            if self._ends and span.start <= self._ends[-1]:
-                self._ends[-1] = max(self._ends[-1], span.end)
-            else:
-                self._starts.append(span.start)
-                self._ends.append(span.end)
+        ordered = sorted(spans, key=attrgetter("start"))
+        self._starts = [span.start for span in ordered]
+        self._ends = [span.end for span in ordered]
+        # Bookings of one therapist or room never overlap, so this merge is rarely needed.
+        if not all(map(le, self._ends, self._starts[1:])):
+            merged = _union(zip(self._starts, self._ends, strict=True))
+            self._starts, self._ends = [a for a, _ in merged], [b for _, b in merged]
 
     def overlaps(self, span: Span) -> bool:
         """Return whether any stored span overlaps ``span``."""
         i = bisect_right(self._ends, span.start)
         return i < len(self._starts) and self._starts[i] < span.end
 
-    def contains(self, span: Span) -> bool:
-        """Return whether one stored span covers ``span`` entirely."""
-        i = bisect_right(self._starts, span.start) - 1
-        return i >= 0 and span.end <= self._ends[i]
+    def allowed(self, windows: _Windows, before: timedelta, after: timedelta) -> _Windows:
+        """Return the starts ``t`` in ``windows`` whose ``[t - before, t + after)`` hits no span.
+
+        Windows with ``lo > hi`` are empty and yield nothing.
+        """
+        starts, ends, n = self._starts, self._ends, len(self._starts)
+        out = []
+        for lo, hi in windows:
+            # Span [s, e) rules out exactly the open range (s - after, e + before) of starts.
+            i, cur = bisect_right(ends, lo - before), lo
+            while i < n and cur <= hi:
+                banned_from = starts[i] - after
+                if banned_from >= hi:
+                    break
+                if cur <= banned_from:
+                    out.append((cur, banned_from))
+                cur = max(cur, ends[i] + before)
+                i += 1
+            if cur <= hi:
+                out.append((cur, hi))
+        return out
+
+
+def _union(ranges: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Return ranges sorted by start with overlapping or touching ones merged into one."""
+    out: list[tuple[datetime, datetime]] = []
+    for lo, hi in ranges:
+        if out and lo <= out[-1][1]:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
 
 
 _EMPTY = _Timeline(())
@@ -264,9 +302,10 @@ class _Index:
                 rows.append((d.start, d.end))
         self.closures = frozenset(schedule.closures)
         self.counts = schedule.sessions_per_day
-        self.time_off = _group((t.therapist_id, t.span) for t in schedule.time_off)
-        self.busy = _group((b.therapist_id, b.span) for b in schedule.busy)
-        room_busy = _group((b.room_id, b.span) for b in schedule.room_busy)
+        therapist, room = attrgetter("therapist_id"), attrgetter("room_id")
+        self.time_off = _group(schedule.time_off, therapist)
+        self.busy = _group(schedule.busy, therapist)
+        room_busy = _group(schedule.room_busy, room)
         suitable = sorted(r.room_id for r in schedule.rooms if service_id in r.service_ids)
         self.rooms = [(room_id, room_busy.get(room_id, _EMPTY)) for room_id in suitable]
 
@@ -276,48 +315,94 @@ class _Index:
             return self.dated[therapist_id, day]
         return self.weekly.get((therapist_id, day.weekday()), [])
 
+    def room_windows(self, hull: tuple[datetime, datetime], request: ServiceRequest) -> _Windows:
+        """Return the starts within ``hull`` for which at least one suitable room is free."""
+        before, after = request.buffer_before, request.length + request.buffer_after
+        return _union(sorted(r for _, tl in self.rooms for r in tl.allowed([hull], before, after)))
+
     def free_room(self, footprint: Span) -> int | None:
         """Return the lowest suitable room id free for the whole footprint."""
         return next((rid for rid, tl in self.rooms if not tl.overlaps(footprint)), None)
 
 
-def _group(rows: Iterable[tuple[int, Span]]) -> dict[int, _Timeline]:
+def _group(
+    rows: Iterable[TimeOff | TherapistBusy | RoomBusy], owner: Callable[[object], int]
+) -> dict[int, _Timeline]:
     """Return a timeline per owner (therapist or room) id."""
     spans: dict[int, list[Span]] = defaultdict(list)
-    for owner, span in rows:
-        spans[owner].append(span)
-    return {owner: _Timeline(s) for owner, s in spans.items()}
+    for row in rows:
+        spans[owner(row)].append(row.span)
+    return {key: _Timeline(s) for key, s in spans.items()}
 
 
-def _working_time(intervals: Iterable[tuple[time, time]], day: date, tz: ZoneInfo) -> _Timeline:
-    """Return the day's working intervals as merged UTC spans."""
-    spans = []
-    for start, end in intervals:
-        a = _first_instant_at_or_after(datetime.combine(day, start), tz)
-        b = _first_instant_at_or_after(datetime.combine(day, end), tz)
-        if a < b:  # a shift lying wholly inside a DST gap never happens
-            spans.append(Span(a, b))
-    return _Timeline(spans)
+class _LocalDay:
+    """One local date's wall-clock to UTC conversions, shared by every therapist."""
+
+    __slots__ = ("_working", "day", "midnight", "tz")
+
+    def __init__(self, day: date, tz: ZoneInfo) -> None:
+        self.day, self.tz = day, tz
+        self._working: dict[tuple[tuple[time, time], ...], list[tuple[datetime, datetime]]] = {}
+        start = _wall_instant(datetime.combine(day, time()), tz)
+        end = _wall_instant(datetime.combine(day + timedelta(days=1), time()), tz)
+        # A day exactly 24 hours long keeps one UTC offset throughout: tzdata never changes
+        # offset twice within a day (its closest changes are days apart). There each wall time
+        # is midnight's instant plus the time of day, with no per-start conversion.
+        regular = start is not None and end is not None and end - start == timedelta(days=1)
+        self.midnight = start if regular else None
+
+    def working(self, intervals: Sequence[tuple[time, time]]) -> list[tuple[datetime, datetime]]:
+        """Return the day's working intervals as merged, sorted UTC ``(start, end)`` pairs."""
+        key = tuple(intervals)  # therapists often share their hours
+        if key not in self._working:
+            day, tz, spans = self.day, self.tz, []
+            for pair in key:
+                a, b = (_first_instant_at_or_after(datetime.combine(day, t), tz) for t in pair)
+                if a < b:  # a shift lying wholly inside a DST gap never happens
+                    spans.append((a, b))
+            self._working[key] = _union(sorted(spans))
+        return self._working[key]
+
+    def starts(
+        self, windows: _Windows, intervals: Sequence[tuple[time, time]], step: timedelta
+    ) -> Iterator[datetime]:
+        """Return the day's step-aligned UTC starts inside ``windows`` (within ``intervals``)."""
+        if self.midnight is not None:
+            midnight = self.midnight
+            for lo, hi in windows:
+                first = midnight - (midnight - lo) // step * step  # first aligned start >= lo
+                if first <= hi:  # first, first + step, ... up to hi, added up in C
+                    yield from accumulate(repeat(step, (hi - first) // step), add, initial=first)
+            return
+        # A DST day: convert every aligned wall time in the hours, keep those inside windows.
+        midnight, walls = datetime.combine(self.day, time()), set()
+        for start, end in intervals:
+            # Naive arithmetic on purpose: alignment is by wall clock, not by elapsed time.
+            wall = midnight + -(-(datetime.combine(self.day, start) - midnight) // step) * step
+            stop = datetime.combine(self.day, end)
+            while wall < stop:
+                walls.add(wall)
+                wall += step
+        instants = (_wall_instant(wall, self.tz) for wall in walls)
+        lows = [lo for lo, _ in windows]
+        for t in sorted(t for t in instants if t is not None):  # None: inside the gap
+            i = bisect_right(lows, t) - 1
+            if i >= 0 and t <= windows[i][1]:
+                yield t
 
 
-def _day_candidates(
-    intervals: Sequence[tuple[time, time]], day: date, step: timedelta, tz: ZoneInfo
-) -> Iterator[datetime]:
-    """Return the day's existing step-aligned wall times inside the intervals, as UTC."""
-    midnight = datetime.combine(day, time())
-    seen: set[datetime] = set()
-    for start, end in intervals:
-        # Naive arithmetic on purpose: alignment is by wall clock, not by elapsed time.
-        offset = datetime.combine(day, start) - midnight
-        wall = midnight + -(-offset // step) * step
-        stop = datetime.combine(day, end)
-        while wall < stop:
-            if wall not in seen:
-                seen.add(wall)
-                instant = _wall_instant(wall, tz)
-                if instant is not None:
-                    yield instant
-            wall += step
+def _intersect(first: _Windows, second: _Windows) -> _Windows:
+    """Return the starts lying in both window lists."""
+    out, i, j = [], 0, 0
+    while i < len(first) and j < len(second):
+        lo, hi = max(first[i][0], second[j][0]), min(first[i][1], second[j][1])
+        if lo <= hi:
+            out.append((lo, hi))
+        if first[i][1] < second[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
 
 
 def therapist_slots(
@@ -338,31 +423,45 @@ def therapist_slots(
     earliest, latest = now_utc + policy.min_notice, now_utc + policy.horizon
     days = [first_day + timedelta(days=n) for n in range(max(0, (end_day - first_day).days))]
     index, cap = _Index(schedule, request.service_id), policy.max_sessions_per_day
-    result: dict[int, list[datetime]] = {}
-    for therapist in sorted(schedule.therapists, key=lambda t: t.therapist_id):
-        tid = therapist.therapist_id
-        result[tid] = []
-        if request.service_id not in therapist.service_ids:
+    length, before = request.length, request.buffer_before
+    after = length + request.buffer_after
+    # The last row for a repeated id wins, as the therapists are visited in id order.
+    offers = {
+        t.therapist_id: request.service_id in t.service_ids
+        for t in sorted(schedule.therapists, key=lambda t: t.therapist_id)
+    }
+    result: dict[int, list[datetime]] = {tid: [] for tid in offers}
+    offering = [tid for tid, offered in offers.items() if offered]
+    # Each step narrows closed windows of acceptable starts; starts are generated only at the
+    # end, so the cost follows the number of intervals and slots rather than of candidates.
+    for day in days:
+        if day in index.closures:
             continue
-        busy, time_off = index.busy.get(tid, _EMPTY), index.time_off.get(tid, _EMPTY)
-        for day in days:
-            full = cap is not None and index.counts.get((tid, day), 0) >= cap
-            if full or day in index.closures:
+        local, windows = _LocalDay(day, tz), {}
+        for tid in offering:
+            if cap is not None and index.counts.get((tid, day), 0) >= cap:
                 continue
-            intervals = index.hours(tid, day)
-            working = _working_time(intervals, day, tz)
-            for start in _day_candidates(intervals, day, policy.step, tz):
-                if not earliest <= start <= latest:
-                    continue
-                session, footprint = request.session(start), request.footprint(start)
-                if (
-                    working.contains(session)
-                    and not time_off.overlaps(session)
-                    and not busy.overlaps(footprint)
-                    and index.free_room(footprint) is not None
-                ):
-                    result[tid].append(start)
-        result[tid].sort()
+            # The session [t, t + length) lies inside one merged working interval...
+            found = [
+                (max(a, earliest), min(b - length, latest))
+                for a, b in local.working(index.hours(tid, day))
+            ]
+            # ...avoids time off (this also drops the empty windows, lo > hi), and its
+            # buffered footprint avoids the therapist's busy spans.
+            found = index.time_off.get(tid, _EMPTY).allowed(found, ZERO, length)
+            found = index.busy.get(tid, _EMPTY).allowed(found, before, after)
+            if found:
+                windows[tid] = found
+        if not windows:
+            continue
+        # Room availability is the same for every therapist: work it out once over the day.
+        hull = (min(w[0][0] for w in windows.values()), max(w[-1][1] for w in windows.values()))
+        rooms = index.room_windows(hull, request)
+        for tid, found in windows.items():
+            slots = local.starts(_intersect(found, rooms), index.hours(tid, day), policy.step)
+            result[tid].extend(slots)
+    for starts in result.values():
+        starts.sort()  # already sorted day by day, so this costs next to nothing
     return result
 
 
@@ -375,15 +474,23 @@ def any_therapist_slots(
 
     Ties go to the lowest therapist id, so the choice never depends on input order.
     """
-    offered: dict[datetime, list[int]] = defaultdict(list)
-    for tid, starts in slots.items():
-        for start in starts:
-            offered[start.astimezone(UTC)].append(tid)
+    offered = {
+        tid: {s if s.tzinfo is UTC else s.astimezone(UTC) for s in starts}
+        for tid, starts in slots.items()
+    }
+    # Per local day, the therapists from fewest sessions to most: each start goes to the
+    # first of them who offers it.
+    preference: dict[date, list[int]] = {}
     assigned = []
-    for start in sorted(offered):
+    for start in sorted(set().union(*offered.values())):
         day = start.astimezone(tz).date()
-        tid = min(offered[start], key=lambda t: (sessions_per_day.get((t, day), 0), t))
-        assigned.append(AssignedSlot(start, tid))
+        if day not in preference:
+            counts = {tid: sessions_per_day.get((tid, day), 0) for tid in offered}
+            preference[day] = sorted(offered, key=lambda t: (counts[t], t))
+        for tid in preference[day]:
+            if start in offered[tid]:
+                assigned.append(AssignedSlot(start, tid))
+                break
     return assigned
 
 

@@ -366,6 +366,58 @@ def test_every_day_of_2026_and_2027_has_exactly_the_expected_wall_times() -> Non
         assert by_day[day] == expected, day
 
 
+def zone_slots(zone: str, day: date, days: int = 1, **changes: object) -> dict[date, list[str]]:
+    """The local "HH:MM" slots per local day, computed in another time zone."""
+    tz, now = ZoneInfo(zone), datetime.combine(day - timedelta(days=7), time(), tzinfo=UTC)
+    end = day + timedelta(days=days)
+    found = therapist_slots(
+        schedule(**changes), HOUR_MASSAGE, POLICY, now=now, first_day=day, end_day=end, tz=tz
+    )[1]
+    by_day: dict[date, list[str]] = {}
+    for start in found:
+        by_day.setdefault(start.astimezone(tz).date(), []).append(f"{start.astimezone(tz):%H:%M}")
+    return by_day
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "shift", "expected"),
+    [
+        # A half-hour jump: 02:00-02:29 never happens.
+        (
+            "Australia/Lord_Howe",
+            date(2026, 10, 4),
+            ("00:00", "05:00"),
+            every("00:00", "01:45") + every("02:30", "04:00"),
+        ),
+        # Midnight itself never happens: the shift starts when the clock jumps to 01:00.
+        ("America/Santiago", date(2026, 9, 6), ("00:00", "03:00"), every("01:00", "02:00")),
+        # A 25-hour day whose last hour repeats after the shift ends (at the first 23:59).
+        ("America/Santiago", date(2026, 4, 4), ("21:00", "23:59"), every("21:00", "22:45")),
+    ],
+)
+def test_dst_days_in_other_zones(
+    zone: str, day: date, shift: tuple[str, str], expected: list[str]
+) -> None:
+    assert zone_slots(zone, day, weekly_hours=hours(shift)) == {day: expected}
+
+
+def test_a_day_the_zone_skips_offers_nothing_and_its_neighbours_are_normal() -> None:
+    # Samoa skipped 30 December 2011, jumping across the date line.
+    first = date(2011, 12, 29)
+    found = zone_slots("Pacific/Apia", first, days=3)
+    assert found == {first: every("09:00", "16:00"), date(2011, 12, 31): every("09:00", "16:00")}
+
+
+def test_overlapping_and_touching_busy_spans_block_their_union() -> None:
+    busy = [
+        TherapistBusy(1, Span(local(MONDAY, 10), local(MONDAY, 11))),
+        TherapistBusy(1, Span(local(MONDAY, 10, 30), local(MONDAY, 12))),
+        TherapistBusy(1, Span(local(MONDAY, 12), local(MONDAY, 13))),
+        TherapistBusy(1, Span(local(MONDAY, 10, 15), local(MONDAY, 10, 45))),
+    ]
+    assert clock(slots(schedule(busy=busy))) == ["09:00", *every("13:00", "16:00")]
+
+
 # --- any therapist ------------------------------------------------------------------------------
 
 
