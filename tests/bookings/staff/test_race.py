@@ -42,13 +42,13 @@ def test_desk_and_online_racing_for_one_time_book_it_once(
     outcomes: dict[str, str] = {}
     if meet == "insert":
         at_insert = threading.Barrier(2, timeout=10)
-        checked = booking._refuse_if_blocked  # the last step before the INSERT
+        checked = booking.refuse_if_blocked  # the last step before the INSERT
 
         def meet_then_check(**kwargs) -> None:
             at_insert.wait()
             checked(**kwargs)
 
-        monkeypatch.setattr(booking, "_refuse_if_blocked", meet_then_check)
+        monkeypatch.setattr(booking, "refuse_if_blocked", meet_then_check)
 
     def at_the_desk() -> None:
         try:

@@ -1,0 +1,183 @@
+"""Checks a booking must pass before it is written, and the errors they raise.
+
+What the database cannot say in words (past, notice, horizon, not a bookable time, a room
+that does not suit) is checked here first, so people get a clear message; the exclusion
+constraints still decide every race.
+"""
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from bookings import queries
+from bookings.models import Appointment, BookingPolicy, Room, Therapist, TimeOff
+from services.models import ServiceLength
+
+
+class BookingError(Exception):
+    """A booking or change that cannot be made, with a message for the person asking."""
+
+    def __init__(self, message: str, *, alternatives: list["Offer"] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.alternatives = alternatives or []
+
+
+class SlotTaken(BookingError):
+    """The time was free when shown but is not any more (or never was bookable)."""
+
+
+class ChangeNotAllowed(BookingError):
+    """The appointment can no longer be changed this way (cut-off, cancelled, past)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A bookable start time and who would take it."""
+
+    start: datetime
+    therapist_id: int
+
+
+def staff_policy(policy: BookingPolicy) -> BookingPolicy:
+    """Return `policy` as it applies to staff, who may book inside the minimum notice."""
+    staff = copy.copy(policy)
+    staff.min_notice_hours = 0
+    return staff
+
+
+def nearest_offers(
+    *,
+    service_length: ServiceLength,
+    start: datetime,
+    now: datetime,
+    therapist: Therapist | None = None,
+    policy: BookingPolicy | None = None,
+    count: int = 3,
+) -> list[Offer]:
+    """Return up to `count` bookable times nearest to `start` (same therapist if given)."""
+    policy = policy or BookingPolicy.load()
+    day = timezone.localtime(start).date()
+    found = queries.available_slots(
+        service_length=service_length,
+        policy=policy,
+        now=now,
+        start_date=day - timedelta(days=1),
+        end_date=day + timedelta(days=8),
+        therapists=[therapist] if therapist else None,
+    )
+    if therapist is not None:
+        offers = [Offer(s, therapist.pk) for s in found.by_therapist.get(therapist.pk, [])]
+    else:
+        offers = [Offer(slot.start, slot.therapist_id) for slot in found.any_therapist]
+    offers.sort(key=lambda offer: (abs(offer.start - start), offer.start))
+    return sorted(offers[:count], key=lambda offer: offer.start)
+
+
+def check_policy(start: datetime, *, now: datetime, policy: BookingPolicy, staff: bool) -> None:
+    if start <= now:
+        raise SlotTaken("That time has already passed. Please choose another.")
+    if not staff and start < now + timedelta(hours=policy.min_notice_hours):
+        raise SlotTaken(
+            f"Online bookings need at least {policy.min_notice_hours} hours' notice. "
+            "Please choose a later time or call us."
+        )
+    if start > now + timedelta(days=policy.horizon_days):
+        raise SlotTaken(f"We take bookings up to {policy.horizon_days} days ahead.")
+
+
+def confirm_offer(
+    *,
+    service_length: ServiceLength,
+    start: datetime,
+    therapist: Therapist | None,
+    now: datetime,
+    policy: BookingPolicy,
+    ignoring: Appointment | None = None,
+) -> tuple[int, int]:
+    """Return (therapist id, room id) for a bookable `start`, or raise SlotTaken."""
+    day = timezone.localtime(start).date()
+    found = queries.available_slots(
+        service_length=service_length,
+        policy=policy,
+        now=now,
+        start_date=day,
+        end_date=day + timedelta(days=1),
+        therapists=[therapist] if therapist else None,
+        ignoring=ignoring,
+    )
+    if therapist is not None:
+        therapist_id = therapist.pk if start in found.by_therapist.get(therapist.pk, []) else None
+    else:
+        therapist_id = next((s.therapist_id for s in found.any_therapist if s.start == start), None)
+    room_id = found.room_for(start) if therapist_id is not None else None
+    if therapist_id is None or room_id is None:
+        raise taken(service_length, start, now, therapist, policy, "no longer available")
+    return therapist_id, room_id
+
+
+def taken(
+    service_length: ServiceLength,
+    start: datetime,
+    now: datetime,
+    therapist: Therapist | None,
+    policy: BookingPolicy,
+    how: str = "just taken",
+) -> SlotTaken:
+    offers = nearest_offers(
+        service_length=service_length, start=start, now=now, therapist=therapist, policy=policy
+    )
+    return SlotTaken(f"Sorry, that time was {how}.", alternatives=offers)
+
+
+def refuse_if_blocked(*, therapist_id: int, start: datetime, end: datetime) -> None:
+    """Raise SlotTaken if the therapist's time has been blocked since we checked.
+
+    Holds a share lock on the therapist row until the transaction ends: block_time() takes
+    an update lock on it, so a block committed before this point is visible here, and one
+    started after it waits for this booking and then sees it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Therapist._meta.db_table} WHERE id = %s FOR SHARE",  # noqa: S608
+            [therapist_id],
+        )
+    if TimeOff.objects.filter(therapist_id=therapist_id, start__lt=end, end__gt=start).exists():
+        raise SlotTaken("Sorry, that time has just been blocked. Please choose another.")
+
+
+def check_room(
+    room: Room, *, appointment: Appointment, length: ServiceLength, start: datetime
+) -> int:
+    """Return `room`'s id if it suits the session and is free at `start`, else raise.
+
+    Only a clear answer up front: the room's exclusion constraint still decides a race.
+    """
+    if not Room.objects.active().suiting(length.service_id).filter(pk=room.pk).exists():
+        raise BookingError(f"{room.name} is not set up for {length.service.title}.")
+    # The session keeps its length and the buffers it was booked with (see move_to).
+    since = start - timedelta(minutes=appointment.buffer_before)
+    until = start + (appointment.end - appointment.start)
+    until += timedelta(minutes=appointment.buffer_after)
+    clash = (
+        Appointment.objects.active()
+        .overlapping(since, until)
+        .filter(room=room)
+        .exclude(pk=appointment.pk)
+        .first()
+    )
+    if clash is not None:
+        raise SlotTaken(
+            f"{room.name} is in use from {local_time(clash.occupied_from)} to "
+            f"{local_time(clash.occupied_until)}, turnover included. Choose another room, "
+            "or leave the room to us."
+        )
+    return room.pk
+
+
+def local_time(moment: datetime) -> str:
+    """Return `moment` as clinic wall time, e.g. "2026-12-08 10:00"."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
