@@ -14,7 +14,7 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
-from bookings import messages
+from bookings import messages, queries
 from bookings.checks import (
     BookingError,
     ChangeNotAllowed,
@@ -42,6 +42,7 @@ from bookings.tokens import appointment_for_token, issue_manage_token, revoke_ma
 from services.models import ServiceLength
 
 Status = Appointment.Status
+ROOM_ATTEMPTS = 4  # tries at a free room when racing bookings take ours
 Action = AppointmentChange.Action
 
 
@@ -123,42 +124,82 @@ def book_appointment(
         if done := _booked_with(key):
             return Booked(done, None, created=False)
         raise
-    try:
-        with transaction.atomic():
-            end = start + timedelta(minutes=service_length.minutes)
-            refuse_if_blocked(therapist_id=therapist_id, start=start, end=end)
-            appointment = Appointment.objects.create(
+    # A room chosen a moment ago may have gone to someone booking another therapist at the
+    # same time: then only the room constraint fires, and another free room will do.
+    for _attempt in range(ROOM_ATTEMPTS):
+        try:
+            appointment, token = _insert_booking(
                 client=client,
-                therapist_id=therapist_id,
-                room_id=room_id,
                 service_length=service_length,
                 start=start,
-                idempotency_key=key,
-                created_by=by,
-                updated_by=by,
-            )
-            AppointmentChange.objects.create(
-                appointment=appointment,
+                therapist_id=therapist_id,
+                room_id=room_id,
+                key=key,
                 by=by,
-                action=Action.BOOKED,
-                details={"start": local_time(start), "therapist_id": therapist_id},
+                notify=notify,
+                policy=policy,
+                now=now,
             )
-            token = issue_manage_token(appointment)
-            if notify:
-                messages.queue(appointment, messages.Kind.CONFIRMATION)
-            messages.schedule_reminder(appointment, policy=policy, now=now)
-    except IntegrityError as error:
-        # The same submission, committed by a concurrent request (a double click). Its row
-        # holds the same therapist and time, so our insert may trip an overlap constraint
-        # before the unique key: look for the key whichever constraint fired.
-        if done := _booked_with(key):
-            return Booked(done, None, created=False)
-        if _is_violation(error, "appointment_therapist_no_overlap") or _is_violation(
-            error, "appointment_room_no_overlap"
-        ):
-            raise taken(service_length, start, now, therapist, policy) from error
-        raise
+            break
+        except IntegrityError as error:
+            # The same submission, committed by a concurrent request (a double click). Its
+            # row holds the same therapist and time, so our insert may trip an overlap
+            # constraint before the unique key: look for the key whichever constraint fired.
+            if done := _booked_with(key):
+                return Booked(done, None, created=False)
+            if _is_violation(error, "appointment_room_no_overlap"):
+                room = queries.pick_room(service_length=service_length, start=start)
+                if room is not None:
+                    room_id = room.pk
+                    continue
+            if _is_violation(error, "appointment_therapist_no_overlap") or _is_violation(
+                error, "appointment_room_no_overlap"
+            ):
+                raise taken(service_length, start, now, therapist, policy) from error
+            raise
+    else:
+        raise taken(service_length, start, now, therapist, policy)
     return Booked(appointment, token, created=True)
+
+
+def _insert_booking(
+    *,
+    client: Client,
+    service_length: ServiceLength,
+    start: datetime,
+    therapist_id: int,
+    room_id: int,
+    key: UUID | None,
+    by: AbstractBaseUser | None,
+    notify: bool,
+    policy: BookingPolicy,
+    now: datetime,
+) -> tuple[Appointment, str]:
+    """Write the appointment, its history, manage link and emails in one transaction."""
+    with transaction.atomic():
+        end = start + timedelta(minutes=service_length.minutes)
+        refuse_if_blocked(therapist_id=therapist_id, start=start, end=end)
+        appointment = Appointment.objects.create(
+            client=client,
+            therapist_id=therapist_id,
+            room_id=room_id,
+            service_length=service_length,
+            start=start,
+            idempotency_key=key,
+            created_by=by,
+            updated_by=by,
+        )
+        AppointmentChange.objects.create(
+            appointment=appointment,
+            by=by,
+            action=Action.BOOKED,
+            details={"start": local_time(start), "therapist_id": therapist_id},
+        )
+        token = issue_manage_token(appointment)
+        if notify:
+            messages.queue(appointment, messages.Kind.CONFIRMATION)
+        messages.schedule_reminder(appointment, policy=policy, now=now)
+    return appointment, token
 
 
 def _locked(appointment: Appointment) -> Appointment:

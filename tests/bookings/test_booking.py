@@ -18,6 +18,7 @@ from bookings.models import (
     BookingPolicy,
     ClientMessage,
     ManageToken,
+    Room,
     RunnerIntake,
 )
 from tests.factories import (
@@ -312,3 +313,35 @@ def test_manage_link_stops_working_after_the_visit_or_when_revoked(clinic):
     booking.revoke_manage_tokens(booked.appointment, now=datetime.now(UTC))
     assert booking.appointment_for_token(token, now=datetime.now(UTC)) is None
     assert booking.appointment_for_token("x" * 32, now=datetime.now(UTC)) is None
+
+
+def test_a_room_taken_since_the_check_is_swapped_for_another_free_room(clinic, monkeypatch):
+    rooms = list(Room.objects.order_by("pk"))
+    # Tom's session takes the first room after Maya's booking chose it from a stale view.
+    tom_first = book(clinic, therapist="tom").appointment
+    assert tom_first.room == rooms[0]
+    monkeypatch.setattr(booking, "confirm_offer", lambda **kwargs: (clinic["maya"].pk, rooms[0].pk))
+
+    maya = book(clinic).appointment
+
+    assert maya.room == rooms[1]
+    assert maya.start == tom_first.start
+
+
+def test_when_every_room_is_gone_the_runner_is_told_it_was_just_taken(clinic, monkeypatch):
+    rooms = list(Room.objects.order_by("pk"))
+    book(clinic, therapist="tom")
+    other = make_therapist(name="Ann", services=[clinic["length"].service])
+    make_weekly_hours(other, start="09:00", end="17:00")
+    booking.book_appointment(
+        client=make_client(),
+        service_length=clinic["length"],
+        start=TUESDAY_10,
+        now=datetime.now(UTC),
+        therapist=other,
+    )
+    monkeypatch.setattr(booking, "confirm_offer", lambda **kwargs: (clinic["maya"].pk, rooms[0].pk))
+
+    with pytest.raises(booking.SlotTaken, match="just taken"):
+        book(clinic)
+    assert Appointment.objects.filter(therapist=clinic["maya"]).count() == 0
