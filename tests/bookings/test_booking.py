@@ -345,3 +345,23 @@ def test_when_every_room_is_gone_the_runner_is_told_it_was_just_taken(clinic, mo
     with pytest.raises(booking.SlotTaken, match="just taken"):
         book(clinic)
     assert Appointment.objects.filter(therapist=clinic["maya"]).count() == 0
+
+
+def test_delivery_retries_when_the_database_connection_drops(monkeypatch):
+    from django.db import OperationalError
+
+    from bookings import tasks
+
+    calls = []
+
+    def flaky(message_id: int) -> str:
+        calls.append(message_id)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return "sent"
+
+    monkeypatch.setattr(tasks.messages, "deliver", flaky)
+    monkeypatch.setattr(tasks.time, "sleep", lambda seconds: None)
+
+    assert tasks.deliver_message.call(7) == "sent"
+    assert calls == [7, 7]
