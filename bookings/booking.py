@@ -287,7 +287,7 @@ def reschedule_appointment(
             )
             if notify:
                 messages.queue(current, messages.Kind.MOVED)
-            messages.schedule_reminder(current, policy=policy, now=now)
+            messages.reschedule_reminder(current, policy=policy, now=now)
     except IntegrityError as error:
         if room is not None and _is_violation(error, "appointment_room_no_overlap"):
             raise SlotTaken(f"Sorry, {room.name} has just been taken at that time.") from error

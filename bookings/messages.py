@@ -54,11 +54,16 @@ def skip_reminders(appointment: Appointment) -> None:
 
 
 def schedule_reminder(appointment: Appointment, *, policy: BookingPolicy, now: datetime) -> None:
-    """Replace `appointment`'s pending reminder with one due before its (new) start."""
-    skip_reminders(appointment)
+    """Queue the reminder of a new appointment, due before its start."""
     due_at = appointment.start - timedelta(hours=policy.reminder_hours_before)
     if due_at > now:  # a booking made inside the reminder window needs none
         queue(appointment, Kind.REMINDER, due_at=due_at)
+
+
+def reschedule_reminder(appointment: Appointment, *, policy: BookingPolicy, now: datetime) -> None:
+    """Replace a moved appointment's pending reminder with one due before its new start."""
+    skip_reminders(appointment)
+    schedule_reminder(appointment, policy=policy, now=now)
 
 
 def retry_delay(attempts: int) -> timedelta:

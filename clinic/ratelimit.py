@@ -64,10 +64,10 @@ def hit(scope: str, identity: str, *, limit: int, window: timedelta) -> bool:
     start = _window_start(timezone.now(), window)
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT, [_key(scope, identity), start])
-        (count,) = cursor.fetchone()
+        (total,) = cursor.fetchone()
     if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
         RateLimitWindow.objects.filter(window_start__lt=timezone.now() - timedelta(days=1)).delete()
-    return count <= limit
+    return total <= limit
 
 
 def too_many_requests(request: HttpRequest) -> HttpResponse:
