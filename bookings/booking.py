@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
+import psycopg
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from bookings import messages, queries
 from bookings.checks import (
@@ -83,6 +84,12 @@ def find_or_create_client(*, first_name: str, last_name: str, email: str, phone:
 def _is_violation(error: IntegrityError, name: str) -> bool:
     diag = getattr(error.__cause__, "diag", None)
     return getattr(diag, "constraint_name", None) == name
+
+
+def _is_deadlock(error: OperationalError) -> bool:
+    # Two transactions inserting overlapping rows each wait for the other's exclusion
+    # check; PostgreSQL aborts one of them: for that one, a lost race like any other.
+    return isinstance(error.__cause__, psycopg.errors.DeadlockDetected)
 
 
 def _booked_with(key: UUID | None) -> Appointment | None:
@@ -157,6 +164,10 @@ def book_appointment(
             ):
                 raise taken(service_length, start, now, therapist, policy) from error
             raise
+        except OperationalError as error:
+            if not _is_deadlock(error):
+                raise
+            # The other booking goes ahead; trying again meets it as a plain conflict.
     else:
         raise taken(service_length, start, now, therapist, policy)
     return Booked(appointment, token, created=True)
@@ -291,6 +302,10 @@ def reschedule_appointment(
     except IntegrityError as error:
         if room is not None and _is_violation(error, "appointment_room_no_overlap"):
             raise SlotTaken(f"Sorry, {room.name} has just been taken at that time.") from error
+        raise taken(length, start, now, therapist, policy) from error
+    except OperationalError as error:
+        if not _is_deadlock(error):
+            raise
         raise taken(length, start, now, therapist, policy) from error
     return current
 

@@ -1,5 +1,7 @@
 """The write functions in bookings/booking.py and the client email outbox they feed."""
 
+import contextlib
+import threading
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -7,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
@@ -365,3 +367,54 @@ def test_delivery_retries_when_the_database_connection_drops(monkeypatch):
 
     assert tasks.deliver_message.call(7) == "sent"
     assert calls == [7, 7]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inserts_racing_on_the_same_therapist_end_in_one_booking_and_one_taken(monkeypatch):
+    """Both inserts may wait on each other's exclusion check (a deadlock PostgreSQL breaks
+    by aborting one); whichever way it falls, the loser is told the time was taken."""
+    BookingPolicy.objects.create()
+    service = make_service(lengths=())
+    length = make_length(service, minutes=60, after=15)
+    maya = make_therapist(name="Maya", services=[service])
+    make_weekly_hours(maya, start="09:00", end="17:00")
+    rooms = [make_room(services=[service]).pk for _ in range(2)]
+    clients = [make_client() for _ in range(2)]
+    at_insert = threading.Barrier(2, timeout=10)
+    real_refuse = booking.refuse_if_blocked
+
+    def meet_then_check(**kwargs) -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            at_insert.wait()
+        real_refuse(**kwargs)
+
+    monkeypatch.setattr(booking, "refuse_if_blocked", meet_then_check)
+    outcomes: list[str] = []
+
+    def runner(n: int) -> None:
+        try:
+            monkeypatch.setattr(booking, "confirm_offer", lambda **kw: (maya.pk, rooms[n]))
+            booking.book_appointment(
+                client=clients[n],
+                service_length=length,
+                start=TUESDAY_10,
+                now=NOW,
+                therapist=maya,
+            )
+            outcomes.append("booked")
+        except booking.SlotTaken:
+            outcomes.append("taken")
+        except Exception as error:
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    with time_machine.travel(NOW, tick=False):
+        threads = [threading.Thread(target=runner, args=(n,)) for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["booked", "taken"]
+    assert Appointment.objects.count() == 1
