@@ -20,16 +20,18 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate, repeat
 from operator import add, attrgetter, le
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 ZERO = timedelta(0)
+_TICK = timedelta(microseconds=1)  # datetime's resolution
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,9 +190,8 @@ class Policy:
             raise ValueError("step must be positive, notice and horizon non-negative")
 
 
-@dataclass(frozen=True, slots=True)
-class AssignedSlot:
-    """A start time offered to "any therapist" and who would get it."""
+class AssignedSlot(NamedTuple):
+    """A start time offered to "any therapist" and who would get it (a tuple: cheap to make)."""
 
     start: datetime
     therapist_id: int
@@ -292,14 +293,17 @@ class _Index:
     """The schedule grouped by therapist, date and room for fast lookups."""
 
     def __init__(self, schedule: Schedule, service_id: int) -> None:
-        self.weekly: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
+        weekly: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
         for w in schedule.weekly_hours:
-            self.weekly[w.therapist_id, w.weekday].append((w.start, w.end))
-        self.dated: dict[tuple[int, date], list[tuple[time, time]]] = defaultdict(list)
+            weekly[w.therapist_id, w.weekday].append((w.start, w.end))
+        dated: dict[tuple[int, date], list[tuple[time, time]]] = defaultdict(list)
         for d in schedule.date_hours:
-            rows = self.dated[d.therapist_id, d.day]  # a day-off row still claims the day
+            rows = dated[d.therapist_id, d.day]  # a day-off row still claims the day
             if d.start is not None and d.end is not None:
                 rows.append((d.start, d.end))
+        # Sorted tuples: equal hours are equal keys, whatever the input order.
+        self.weekly = {key: tuple(sorted(rows)) for key, rows in weekly.items()}
+        self.dated = {key: tuple(sorted(rows)) for key, rows in dated.items()}
         self.closures = frozenset(schedule.closures)
         self.counts = schedule.sessions_per_day
         therapist, room = attrgetter("therapist_id"), attrgetter("room_id")
@@ -309,11 +313,11 @@ class _Index:
         suitable = sorted(r.room_id for r in schedule.rooms if service_id in r.service_ids)
         self.rooms = [(room_id, room_busy.get(room_id, _EMPTY)) for room_id in suitable]
 
-    def hours(self, therapist_id: int, day: date) -> list[tuple[time, time]]:
+    def hours(self, therapist_id: int, day: date) -> tuple[tuple[time, time], ...]:
         """Return the day's wall-clock working intervals for the therapist."""
         if (therapist_id, day) in self.dated:
             return self.dated[therapist_id, day]
-        return self.weekly.get((therapist_id, day.weekday()), [])
+        return self.weekly.get((therapist_id, day.weekday()), ())
 
     def room_windows(self, hull: tuple[datetime, datetime], request: ServiceRequest) -> _Windows:
         """Return the starts within ``hull`` for which at least one suitable room is free."""
@@ -338,11 +342,10 @@ def _group(
 class _LocalDay:
     """One local date's wall-clock to UTC conversions, shared by every therapist."""
 
-    __slots__ = ("_working", "day", "midnight", "tz")
+    __slots__ = ("_grid", "day", "midnight", "step", "tz")
 
-    def __init__(self, day: date, tz: ZoneInfo) -> None:
-        self.day, self.tz = day, tz
-        self._working: dict[tuple[tuple[time, time], ...], list[tuple[datetime, datetime]]] = {}
+    def __init__(self, day: date, tz: ZoneInfo, step: timedelta) -> None:
+        self.day, self.tz, self.step = day, tz, step
         start = _wall_instant(datetime.combine(day, time()), tz)
         end = _wall_instant(datetime.combine(day + timedelta(days=1), time()), tz)
         # A day exactly 24 hours long keeps one UTC offset throughout: tzdata never changes
@@ -350,30 +353,38 @@ class _LocalDay:
         # is midnight's instant plus the time of day, with no per-start conversion.
         regular = start is not None and end is not None and end - start == timedelta(days=1)
         self.midnight = start if regular else None
+        self._grid: tuple[datetime, ...] | None = None
 
-    def working(self, intervals: Sequence[tuple[time, time]]) -> list[tuple[datetime, datetime]]:
-        """Return the day's working intervals as merged, sorted UTC ``(start, end)`` pairs."""
-        key = tuple(intervals)  # therapists often share their hours
-        if key not in self._working:
-            day, tz, spans = self.day, self.tz, []
-            for pair in key:
-                a, b = (_first_instant_at_or_after(datetime.combine(day, t), tz) for t in pair)
-                if a < b:  # a shift lying wholly inside a DST gap never happens
-                    spans.append((a, b))
-            self._working[key] = _union(sorted(spans))
-        return self._working[key]
-
-    def starts(
-        self, windows: _Windows, intervals: Sequence[tuple[time, time]], step: timedelta
-    ) -> Iterator[datetime]:
-        """Return the day's step-aligned UTC starts inside ``windows`` (within ``intervals``)."""
+    def instant(self, wall: time) -> datetime:
+        """Return the first UTC instant at which the day's clock shows ``wall``."""
+        local = datetime.combine(self.day, wall)
         if self.midnight is not None:
-            midnight = self.midnight
+            return self.midnight + (local - datetime.combine(self.day, time()))
+        return _first_instant_at_or_after(local, self.tz)
+
+    def working(self, intervals: Iterable[tuple[time, time]]) -> list[tuple[datetime, datetime]]:
+        """Return the day's working intervals as merged, sorted UTC ``(start, end)`` pairs."""
+        spans = []
+        for pair in intervals:
+            a, b = (self.instant(t) for t in pair)
+            if a < b:  # a shift lying wholly inside a DST gap never happens
+                spans.append((a, b))
+        return _union(sorted(spans))
+
+    def starts(self, windows: _Windows, intervals: Sequence[tuple[time, time]]) -> list[datetime]:
+        """Return the day's step-aligned UTC starts inside ``windows`` (within ``intervals``)."""
+        step, midnight = self.step, self.midnight
+        if midnight is not None:
+            if self._grid is None:  # every aligned start of the day, made once, sliced after
+                count = -(-timedelta(days=1) // step)
+                self._grid = tuple(accumulate(repeat(step, count - 1), add, initial=midnight))
+            out = []
             for lo, hi in windows:
-                first = midnight - (midnight - lo) // step * step  # first aligned start >= lo
-                if first <= hi:  # first, first + step, ... up to hi, added up in C
-                    yield from accumulate(repeat(step, (hi - first) // step), add, initial=first)
-            return
+                # Grid positions from the first at or after lo to the last at or before hi.
+                out.extend(
+                    self._grid[max(0, -((midnight - lo) // step)) : (hi - midnight) // step + 1]
+                )
+            return out
         # A DST day: convert every aligned wall time in the hours, keep those inside windows.
         midnight, walls = datetime.combine(self.day, time()), set()
         for start, end in intervals:
@@ -385,10 +396,12 @@ class _LocalDay:
                 wall += step
         instants = (_wall_instant(wall, self.tz) for wall in walls)
         lows = [lo for lo, _ in windows]
+        out = []
         for t in sorted(t for t in instants if t is not None):  # None: inside the gap
             i = bisect_right(lows, t) - 1
             if i >= 0 and t <= windows[i][1]:
-                yield t
+                out.append(t)
+        return out
 
 
 def _intersect(first: _Windows, second: _Windows) -> _Windows:
@@ -416,6 +429,133 @@ def therapist_slots(
     tz: ZoneInfo,
 ) -> dict[int, list[datetime]]:
     """Return each therapist's bookable UTC start times, sorted, for first_day <= day < end_day."""
+    result = _empty_result(schedule)
+    for free in _free_days(schedule, request, policy, now, first_day, end_day, tz):
+        for tid in free.windows:
+            result[tid].extend(free.starts(tid))  # days come in order: each list stays sorted
+    return result
+
+
+def bookable_slots(
+    schedule: Schedule,
+    request: ServiceRequest,
+    policy: Policy,
+    *,
+    now: datetime,
+    first_day: date,
+    end_day: date,
+    tz: ZoneInfo,
+) -> tuple[dict[int, list[datetime]], list[AssignedSlot]]:
+    """Return ``therapist_slots`` and ``any_therapist_slots`` of them, in one pass."""
+    by_therapist, anyone = _empty_result(schedule), []
+    for free in _free_days(schedule, request, policy, now, first_day, end_day, tz):
+        starts = {tid: free.starts(tid) for tid in free.windows}
+        for tid, found in starts.items():
+            by_therapist[tid].extend(found)
+        for lo, hi, tid in _share(free.day, free.windows, schedule.sessions_per_day):
+            found = starts[tid]
+            given = found[bisect_left(found, lo) : bisect_right(found, hi)]
+            anyone.extend(map(AssignedSlot, given, repeat(tid)))
+    return by_therapist, anyone
+
+
+def any_therapist_slots(
+    slots: Mapping[int, Iterable[datetime]],
+    sessions_per_day: Mapping[tuple[int, date], int],
+    tz: ZoneInfo,
+) -> list[AssignedSlot]:
+    """Return one slot per start time, given to the therapist with the fewest sessions that day.
+
+    Ties go to the lowest therapist id, so the choice never depends on input order.
+    """
+    by_day: dict[date, dict[int, set[datetime]]] = defaultdict(lambda: defaultdict(set))
+    for tid, starts in slots.items():
+        for start in starts:
+            start = start.astimezone(UTC)
+            by_day[start.astimezone(tz).date()][tid].add(start)
+    return [
+        AssignedSlot(start, tid)
+        for day in sorted(by_day)
+        for start, _, tid in _share(
+            day,
+            {tid: [(t, t) for t in sorted(starts)] for tid, starts in by_day[day].items()},
+            sessions_per_day,
+        )
+    ]
+
+
+def _share(
+    day: date, windows: Mapping[int, _Windows], counts: Mapping[tuple[int, date], int]
+) -> list[tuple[datetime, datetime, int]]:
+    """Split the therapists' windows of starts so each start goes to one of them, fairly.
+
+    The therapist with the fewest sessions that day, then the lowest id, keeps all their
+    windows; each next one keeps what is left of theirs. Returns ``(lo, hi, therapist id)``
+    pieces sorted by start; they never overlap.
+    """
+    everything = _union(sorted(w for found in windows.values() for w in found))
+    pieces, given = [], []
+    for tid in sorted(windows, key=lambda t: (counts.get((t, day), 0), t)):
+        pieces.extend((lo, hi, tid) for lo, hi in _minus(windows[tid], given))
+        given = _union(sorted([*given, *windows[tid]]))
+        if given == everything:  # often after the first few: the rest would get nothing
+            break
+    return sorted(pieces)
+
+
+def _minus(windows: _Windows, taken: _Windows) -> _Windows:
+    """Return the starts in ``windows`` that are not in ``taken`` (both sorted and disjoint).
+
+    Both are closed ranges; what is left of ``[a, b]`` after ``[c, d]`` is ``[a, c)`` and
+    ``(d, b]``, written closed by stepping one microsecond, the datetime's resolution.
+    """
+    out, j = [], 0
+    for lo, hi in windows:
+        while j < len(taken) and taken[j][1] < lo:
+            j += 1
+        k, cur = j, lo
+        while k < len(taken) and taken[k][0] <= hi:
+            if cur < taken[k][0]:
+                out.append((cur, taken[k][0] - _TICK))
+            cur = max(cur, taken[k][1] + _TICK)
+            k += 1
+        if cur <= hi:
+            out.append((cur, hi))
+    return out
+
+
+def _empty_result(schedule: Schedule) -> dict[int, list[datetime]]:
+    """Return an empty list of starts per therapist id, in id order."""
+    return {tid: [] for tid in sorted({t.therapist_id for t in schedule.therapists})}
+
+
+@dataclass(slots=True)
+class _FreeDay:
+    """One day's windows of acceptable starts per therapist, turned into starts on demand."""
+
+    local: _LocalDay
+    windows: dict[int, _Windows]
+    hours: dict[int, tuple[tuple[time, time], ...]]
+
+    @property
+    def day(self) -> date:
+        return self.local.day
+
+    def starts(self, tid: int) -> list[datetime]:
+        """Return the therapist's step-aligned starts in their windows."""
+        return self.local.starts(self.windows[tid], self.hours[tid])
+
+
+def _free_days(
+    schedule: Schedule,
+    request: ServiceRequest,
+    policy: Policy,
+    now: datetime,
+    first_day: date,
+    end_day: date,
+    tz: ZoneInfo,
+) -> Iterator[_FreeDay]:
+    """Yield in order each day on which some therapist has a free window."""
     if now.utcoffset() is None:
         raise ValueError("now must be aware")
     # Elapsed-time arithmetic: adding to a local datetime would move the wall clock instead.
@@ -430,68 +570,46 @@ def therapist_slots(
         t.therapist_id: request.service_id in t.service_ids
         for t in sorted(schedule.therapists, key=lambda t: t.therapist_id)
     }
-    result: dict[int, list[datetime]] = {tid: [] for tid in offers}
     offering = [tid for tid, offered in offers.items() if offered]
     # Each step narrows closed windows of acceptable starts; starts are generated only at the
     # end, so the cost follows the number of intervals and slots rather than of candidates.
+    # Every step is an intersection, so their order is free: the steps that therapists with
+    # the same hours share run once per day, the rest only for those with busy time or time off.
     for day in days:
         if day in index.closures:
             continue
-        local, windows = _LocalDay(day, tz), {}
-        for tid in offering:
-            if cap is not None and index.counts.get((tid, day), 0) >= cap:
-                continue
-            # The session [t, t + length) lies inside one merged working interval...
-            found = [
-                (max(a, earliest), min(b - length, latest))
-                for a, b in local.working(index.hours(tid, day))
-            ]
-            # ...avoids time off (this also drops the empty windows, lo > hi), and its
-            # buffered footprint avoids the therapist's busy spans.
-            found = index.time_off.get(tid, _EMPTY).allowed(found, ZERO, length)
-            found = index.busy.get(tid, _EMPTY).allowed(found, before, after)
+        hours = {
+            tid: index.hours(tid, day)
+            for tid in offering
+            if cap is None or index.counts.get((tid, day), 0) < cap
+        }
+        local = _LocalDay(day, tz, policy.step)
+        # The session [t, t + length) lies inside one merged working interval...
+        shifts = {
+            key: [(max(a, earliest), min(b - length, latest)) for a, b in local.working(key)]
+            for key in set(hours.values())
+        }
+        shifts = {key: found for key, found in shifts.items() if any(a <= b for a, b in found)}
+        if not shifts:
+            continue
+        # ...at least one suitable room is free for its buffered footprint (the same for every
+        # therapist, so worked out once over the day)...
+        hull = (min(w[0][0] for w in shifts.values()), max(w[-1][1] for w in shifts.values()))
+        rooms = index.room_windows(hull, request)
+        shifts = {key: _intersect(found, rooms) for key, found in shifts.items()}
+        windows = {}
+        for tid, key in hours.items():
+            found = shifts.get(key)
+            # ...the session avoids time off, and its buffered footprint the therapist's
+            # busy spans.
+            if found and tid in index.time_off:
+                found = index.time_off[tid].allowed(found, ZERO, length)
+            if found and tid in index.busy:
+                found = index.busy[tid].allowed(found, before, after)
             if found:
                 windows[tid] = found
-        if not windows:
-            continue
-        # Room availability is the same for every therapist: work it out once over the day.
-        hull = (min(w[0][0] for w in windows.values()), max(w[-1][1] for w in windows.values()))
-        rooms = index.room_windows(hull, request)
-        for tid, found in windows.items():
-            slots = local.starts(_intersect(found, rooms), index.hours(tid, day), policy.step)
-            result[tid].extend(slots)
-    for starts in result.values():
-        starts.sort()  # already sorted day by day, so this costs next to nothing
-    return result
-
-
-def any_therapist_slots(
-    slots: Mapping[int, Iterable[datetime]],
-    sessions_per_day: Mapping[tuple[int, date], int],
-    tz: ZoneInfo,
-) -> list[AssignedSlot]:
-    """Return one slot per start time, given to the therapist with the fewest sessions that day.
-
-    Ties go to the lowest therapist id, so the choice never depends on input order.
-    """
-    offered = {
-        tid: {s if s.tzinfo is UTC else s.astimezone(UTC) for s in starts}
-        for tid, starts in slots.items()
-    }
-    # Per local day, the therapists from fewest sessions to most: each start goes to the
-    # first of them who offers it.
-    preference: dict[date, list[int]] = {}
-    assigned = []
-    for start in sorted(set().union(*offered.values())):
-        day = start.astimezone(tz).date()
-        if day not in preference:
-            counts = {tid: sessions_per_day.get((tid, day), 0) for tid in offered}
-            preference[day] = sorted(offered, key=lambda t: (counts[t], t))
-        for tid in preference[day]:
-            if start in offered[tid]:
-                assigned.append(AssignedSlot(start, tid))
-                break
-    return assigned
+        if windows:
+            yield _FreeDay(local, windows, hours)
 
 
 def pick_room(schedule: Schedule, request: ServiceRequest, start: datetime) -> int | None:

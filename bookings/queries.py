@@ -1,17 +1,9 @@
 """Reads for availability: load a schedule, run the pure engine, pick a room.
 
 ``load_schedule`` reads everything the engine needs for any date range and any set of
-therapists in at most four queries, however many therapists, hours or appointments there are:
-
-1. who: active therapists offering the service UNION ALL active rooms suiting it (ids only);
-2. when they work: their weekly hours UNION ALL their hours for dates in the range;
-3. when they don't: their time off overlapping the range UNION ALL clinic closures in it;
-4. what is taken: active appointments overlapping the range that hold one of those therapists
-   or rooms; each row is therapist busy time, room busy time, and a session for the day count.
-   Its range test is the exclusion constraints' expression, so their GiST indexes serve it.
-
-With no therapist to offer the slots, queries 2-4 are skipped. The booking policy is not one
-of the four: load it once per request with ``BookingPolicy.load()`` and pass it in.
+therapists in one query, however many therapists, hours or appointments there are (see
+``SCHEDULE_SQL``). The booking policy is not part of it: load it once per request with
+``BookingPolicy.load()`` and pass it in.
 """
 
 from collections import Counter
@@ -21,23 +13,70 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import DateField, DateTimeField, IntegerField, Q, QuerySet, Value
-from django.db.models.functions import TruncDate
+from django.db import connection
 
 from bookings import availability as engine
-from bookings.models import (
-    Appointment,
-    BookingPolicy,
-    ClinicClosure,
-    DateHours,
-    Room,
-    Therapist,
-    TimeOff,
-    WeeklyHours,
-)
+from bookings.models import Appointment, BookingPolicy, Room, Therapist
 from services.models import ServiceLength
 
 DAY = timedelta(days=1)
+
+# One round trip instead of one per table: at a few hundred rows the time is mostly round
+# trips and ORM compilation, so a single fixed statement keeps a page near the database's
+# own speed. Every row is (kind, therapist id, room id or weekday, date, wall-clock start and
+# end, timestamptz start and end), with NULL where a kind has no value.
+#
+# * the therapists offering the service (all active ones, or those in %(chosen)s), and the
+#   active rooms suiting it;
+# * their weekly hours, and their hours for dates in the range (NULL times: a day off);
+# * their time off overlapping the window, and the clinic's closures in the range;
+# * active appointments overlapping the window that hold one of those therapists or rooms,
+#   with the local day each starts on (for the daily cap and the fair choice). The range test
+#   and the status list are the exclusion constraints' own, so their GiST indexes serve it.
+SCHEDULE_SQL = """
+WITH therapist AS (
+    SELECT id FROM bookings_therapist
+     WHERE active
+       AND id IN (SELECT therapist_id FROM bookings_therapist_services
+                   WHERE service_id = %(service)s)
+       AND (%(chosen)s::bigint[] IS NULL OR id = ANY(%(chosen)s::bigint[]))
+), room AS (
+    SELECT id FROM bookings_room
+     WHERE active
+       AND id IN (SELECT room_id FROM bookings_room_services WHERE service_id = %(service)s)
+)
+SELECT 'therapist', id, NULL::bigint, NULL::date, NULL::time, NULL::time,
+       NULL::timestamptz, NULL::timestamptz
+  FROM therapist
+UNION ALL
+SELECT 'room', NULL, id, NULL, NULL, NULL, NULL, NULL FROM room
+UNION ALL
+SELECT 'weekly', therapist_id, weekday, NULL, start, "end", NULL, NULL
+  FROM bookings_weeklyhours
+ WHERE therapist_id IN (SELECT id FROM therapist)
+UNION ALL
+SELECT 'date', therapist_id, NULL, date, start, "end", NULL, NULL
+  FROM bookings_datehours
+ WHERE therapist_id IN (SELECT id FROM therapist)
+   AND date >= %(first)s AND date < %(last)s
+UNION ALL
+SELECT 'time off', therapist_id, NULL, NULL, NULL, NULL, start, "end"
+  FROM bookings_timeoff
+ WHERE therapist_id IN (SELECT id FROM therapist)
+   AND start < %(until)s AND "end" > %(since)s
+UNION ALL
+SELECT 'closure', NULL, NULL, date, NULL, NULL, NULL, NULL
+  FROM bookings_clinicclosure
+ WHERE date >= %(first)s AND date < %(last)s
+UNION ALL
+SELECT 'appointment', therapist_id, room_id, (start AT TIME ZONE %(tz)s)::date, NULL, NULL,
+       occupied_from, occupied_until
+  FROM bookings_appointment
+ WHERE status IN ('booked', 'checked_in', 'completed')
+   AND TSTZRANGE(occupied_from, occupied_until) && TSTZRANGE(%(since)s, %(until)s)
+   AND (therapist_id IN (SELECT id FROM therapist) OR room_id IN (SELECT id FROM room))
+   AND id IS DISTINCT FROM %(ignoring)s
+"""
 
 
 def clinic_tz() -> ZoneInfo:
@@ -70,7 +109,7 @@ def load_schedule(
     service_id: int,
     start_date: date,
     end_date: date,
-    therapists: Iterable[Therapist] | QuerySet | None = None,
+    therapists: Iterable[Therapist] | None = None,
     ignoring: Appointment | None = None,
 ) -> engine.Schedule:
     """Return what the engine needs to offer ``service_id`` for start_date <= day < end_date.
@@ -80,18 +119,57 @@ def load_schedule(
     """
     tz = clinic_tz()
     # Whole local days plus a day each side: a slot's buffers may reach into the next day.
-    window = (
-        datetime.combine(start_date, time(), tzinfo=tz).astimezone(UTC) - DAY,
-        datetime.combine(end_date, time(), tzinfo=tz).astimezone(UTC) + DAY,
+    params = {
+        "service": service_id,
+        "chosen": None if therapists is None else [therapist.pk for therapist in therapists],
+        "first": start_date,
+        "last": end_date,
+        "since": datetime.combine(start_date, time(), tzinfo=tz).astimezone(UTC) - DAY,
+        "until": datetime.combine(end_date, time(), tzinfo=tz).astimezone(UTC) + DAY,
+        "tz": settings.TIME_ZONE,
+        "ignoring": None if ignoring is None else ignoring.pk,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(SCHEDULE_SQL, params)
+        rows = cursor.fetchall()
+    return _schedule(service_id, rows)
+
+
+def _schedule(service_id: int, rows: list[tuple]) -> engine.Schedule:
+    """Return the engine's schedule from the rows of ``SCHEDULE_SQL``."""
+    therapist_ids, room_ids, weekly, dated, time_off, closures, appointments = (
+        [] for _ in range(7)
     )
-    therapist_ids, room_ids = _who(service_id, therapists)
+    for kind, tid, other, day, start, end, since, until in rows:
+        if kind == "appointment":
+            appointments.append((tid, other, day, since, until))
+        elif kind == "weekly":
+            weekly.append(engine.WeeklyHours(tid, other, start, end))
+        elif kind == "date":
+            dated.append(engine.DateHours(tid, day, start, end))
+        elif kind == "time off":
+            time_off.append(engine.TimeOff(tid, engine.Span(since, until)))
+        elif kind == "closure":
+            closures.append(day)
+        elif kind == "therapist":
+            therapist_ids.append(tid)
+        else:
+            room_ids.append(other)
     service_ids = frozenset({service_id})
     rooms = [engine.Room(pk, service_ids) for pk in room_ids]
     if not therapist_ids:
         return engine.Schedule(therapists=(), weekly_hours=(), rooms=rooms)
-    weekly, dated = _working_hours(therapist_ids, start_date, end_date)
-    time_off, closures = _absences(therapist_ids, window, start_date, end_date)
-    busy, room_busy, sessions = _taken(therapist_ids, room_ids, window, tz, ignoring)
+    # An appointment is busy time for its therapist if they are being offered, for its room if
+    # the room suits the service, and a session on its therapist's day for the daily cap.
+    therapists, suitable = set(therapist_ids), set(room_ids)
+    busy, room_busy, sessions = [], [], Counter()
+    for tid, rid, day, since, until in appointments:
+        span = engine.Span(since, until)
+        if tid in therapists:
+            busy.append(engine.TherapistBusy(tid, span))
+            sessions[tid, day] += 1
+        if rid in suitable:
+            room_busy.append(engine.RoomBusy(rid, span))
     return engine.Schedule(
         therapists=[engine.Therapist(pk, service_ids) for pk in therapist_ids],
         weekly_hours=weekly,
@@ -101,109 +179,8 @@ def load_schedule(
         closures=closures,
         busy=busy,
         room_busy=room_busy,
-        sessions_per_day=sessions,
+        sessions_per_day=dict(sessions),
     )
-
-
-def _who(
-    service_id: int, therapists: Iterable[Therapist] | QuerySet | None
-) -> tuple[list[int], list[int]]:
-    """Query 1: return the ids of the therapists offering the service and the rooms suiting it."""
-    offering = Therapist.objects.active().offering(service_id)
-    if isinstance(therapists, QuerySet):
-        offering = offering.filter(pk__in=therapists.values("pk"))  # a subquery, no query
-    elif therapists is not None:
-        offering = offering.filter(pk__in=[therapist.pk for therapist in therapists])
-    suiting = Room.objects.active().suiting(service_id)
-    rows = _union(
-        offering.values_list(Value("therapist"), "pk"), suiting.values_list(Value("room"), "pk")
-    )
-    therapist_ids, room_ids = [], []
-    for kind, pk in rows:
-        (therapist_ids if kind == "therapist" else room_ids).append(pk)
-    return therapist_ids, room_ids
-
-
-def _working_hours(
-    therapist_ids: list[int], start_date: date, end_date: date
-) -> tuple[list[engine.WeeklyHours], list[engine.DateHours]]:
-    """Query 2: return the therapists' weekly hours and their hours for dates in the range."""
-    rows = _union(
-        WeeklyHours.objects.filter(therapist__in=therapist_ids).values_list(
-            "therapist_id", "weekday", Value(None, DateField()), "start", "end"
-        ),
-        DateHours.objects.filter(
-            therapist__in=therapist_ids, date__gte=start_date, date__lt=end_date
-        ).values_list("therapist_id", Value(None, IntegerField()), "date", "start", "end"),
-    )
-    weekly, dated = [], []
-    for tid, weekday, day, start, end in rows:
-        if day is None:
-            weekly.append(engine.WeeklyHours(tid, weekday, start, end))
-        else:
-            dated.append(engine.DateHours(tid, day, start, end))
-    return weekly, dated
-
-
-def _absences(
-    therapist_ids: list[int], window: tuple[datetime, datetime], start_date: date, end_date: date
-) -> tuple[list[engine.TimeOff], list[date]]:
-    """Query 3: return the therapists' time off in the window and the clinic's closures."""
-    no_time = Value(None, DateTimeField())
-    rows = _union(
-        TimeOff.objects.filter(
-            therapist__in=therapist_ids, start__lt=window[1], end__gt=window[0]
-        ).values_list("therapist_id", "start", "end", Value(None, DateField())),
-        ClinicClosure.objects.filter(date__gte=start_date, date__lt=end_date).values_list(
-            Value(None, IntegerField()), no_time, no_time, "date"
-        ),
-    )
-    time_off, closures = [], []
-    for tid, start, end, day in rows:
-        if day is None:
-            time_off.append(engine.TimeOff(tid, engine.Span(start, end)))
-        else:
-            closures.append(day)
-    return time_off, closures
-
-
-def _taken(
-    therapist_ids: list[int],
-    room_ids: list[int],
-    window: tuple[datetime, datetime],
-    tz: ZoneInfo,
-    ignoring: Appointment | None,
-) -> tuple[list[engine.TherapistBusy], list[engine.RoomBusy], dict[tuple[int, date], int]]:
-    """Query 4: return busy spans of the therapists and rooms, and sessions per therapist-day."""
-    appointments = (
-        Appointment.objects.active()
-        .overlapping(*window)
-        .filter(Q(therapist__in=therapist_ids) | Q(room__in=room_ids))
-    )
-    if ignoring is not None:
-        appointments = appointments.exclude(pk=ignoring.pk)
-    rows = appointments.order_by().values_list(
-        "therapist_id",
-        "room_id",
-        TruncDate("start", tzinfo=tz),  # the local day, for the daily cap and fairness
-        "occupied_from",
-        "occupied_until",
-    )
-    therapists, rooms = set(therapist_ids), set(room_ids)
-    busy, room_busy, sessions = [], [], Counter()
-    for tid, rid, day, occupied_from, occupied_until in rows:
-        span = engine.Span(occupied_from, occupied_until)
-        if tid in therapists:
-            busy.append(engine.TherapistBusy(tid, span))
-            sessions[tid, day] += 1
-        if rid in rooms:
-            room_busy.append(engine.RoomBusy(rid, span))
-    return busy, room_busy, dict(sessions)
-
-
-def _union(first: QuerySet, second: QuerySet) -> QuerySet:
-    """Return ``first UNION ALL second``, unordered (each side's default ordering dropped)."""
-    return first.order_by().union(second.order_by(), all=True).order_by()
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,10 +204,10 @@ def available_slots(
     now: datetime,
     start_date: date,
     end_date: date,
-    therapists: Iterable[Therapist] | QuerySet | None = None,
+    therapists: Iterable[Therapist] | None = None,
     ignoring: Appointment | None = None,
 ) -> Availability:
-    """Return the bookable starts for start_date <= local day < end_date, in four queries."""
+    """Return the bookable starts for start_date <= local day < end_date, in one query."""
     tz, rules = clinic_tz(), engine_policy(policy)
     # Nothing before the notice or past the horizon can be offered, so read no further.
     start_date = max(start_date, (now + rules.min_notice).astimezone(tz).date() - DAY)
@@ -246,10 +223,9 @@ def available_slots(
         therapists=therapists,
         ignoring=ignoring,
     )
-    by_therapist = engine.therapist_slots(
+    by_therapist, anyone = engine.bookable_slots(
         schedule, request, rules, now=now, first_day=start_date, end_day=end_date, tz=tz
     )
-    anyone = engine.any_therapist_slots(by_therapist, schedule.sessions_per_day, tz)
     return Availability(by_therapist, anyone, schedule, request)
 
 

@@ -1,6 +1,6 @@
 """The day-and-time picker shared by booking a session and moving one.
 
-Availability comes from ``queries.available_slots`` (four queries however far ahead), so the
+Availability comes from ``queries.available_slots`` (one query however far ahead), so the
 day list covers the whole booking horizon and a day's times are one more call.
 """
 

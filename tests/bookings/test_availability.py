@@ -24,6 +24,7 @@ from bookings.availability import (
     TimeOff,
     WeeklyHours,
     any_therapist_slots,
+    bookable_slots,
     pick_room,
     therapist_slots,
 )
@@ -716,3 +717,34 @@ def test_the_result_does_not_depend_on_input_order(sc: Scenario, rng: Random) ->
     counts = s.sessions_per_day
     reordered = dict(shuffled(again.items()))
     assert any_therapist_slots(reordered, counts, NY) == any_therapist_slots(original, counts, NY)
+
+
+def fair_choice(by_therapist: dict[int, list[datetime]], counts, start: datetime) -> int:
+    """The oracle's "any therapist": of those offering `start`, fewest sessions, then lowest id."""
+    day = start.astimezone(NY).date()
+    offering = [tid for tid, starts in by_therapist.items() if start in starts]
+    return min(offering, key=lambda tid: (counts.get((tid, day), 0), tid))
+
+
+@PROPERTY_SETTINGS
+@given(scenarios())
+def test_one_pass_gives_each_therapists_slots_and_the_fair_choice_for_each_start(
+    sc: Scenario,
+) -> None:
+    by_therapist, anyone = bookable_slots(
+        sc.schedule,
+        sc.request,
+        sc.policy,
+        now=sc.now,
+        first_day=sc.first_day,
+        end_day=sc.end_day,
+        tz=NY,
+    )
+    counts = sc.schedule.sessions_per_day
+
+    assert by_therapist == sc.run()
+    assert [slot.start for slot in anyone] == sorted(set().union(*by_therapist.values()))
+    assert anyone == [
+        AssignedSlot(s.start, fair_choice(by_therapist, counts, s.start)) for s in anyone
+    ]
+    assert anyone == any_therapist_slots(by_therapist, counts, NY)
