@@ -18,7 +18,8 @@ shuffled list. For each size it prints one JSON line:
 * ``rows_in_range``: active appointments the query reads (the 14 days plus a day each side);
 * ``queries``: queries that ``bookings.queries.available_slots`` runs for a 60-minute service
   (one: ``bookings.queries.SCHEDULE_SQL``);
-* ``median_ms``: its median time (load, convert, compute) over several runs;
+* ``median_ms``: its median time (load, convert, compute) over 51 runs, taking turns with the
+  other timings below so that all of them meet the same conditions;
 * ``load_ms``: the part spent loading the schedule (the queries and building the engine's data);
   the rest is the pure engine computing slots;
 * ``floor_ms``: median time to fetch the same rows with one raw SQL query through a cursor;
@@ -46,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SIZES = [1_000, 10_000, 100_000]
-REPEATS = 15
+REPEATS = 51
 YEAR_START = date(2027, 1, 4)  # a Monday
 WINDOW_START = YEAR_START + timedelta(weeks=26)
 WINDOW_DAYS = 14
@@ -205,14 +206,21 @@ SELECT 'closure', NULL, NULL, NULL, NULL, date, NULL, NULL
 """
 
 
-def median_ms(run, repeats: int = REPEATS) -> float:
-    run()  # warm caches and the connection
-    times = []
+def medians_ms(*runs, repeats: int = REPEATS) -> list[float]:
+    """Return each run's median time in ms, the runs taking turns so they share conditions.
+
+    On a shared machine, timing one run after another lets a burst of other work land on
+    one of them only; in turns, it spreads over all of them and the ratios hold.
+    """
+    for run in runs:
+        run()  # warm caches and the connection
+    times = [[] for _ in runs]
     for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return round(statistics.median(times) * 1000, 2)
+        for run, spent in zip(runs, times, strict=True):
+            started = time.perf_counter()
+            run()
+            spent.append(time.perf_counter() - started)
+    return [round(statistics.median(spent) * 1000, 2) for spent in times]
 
 
 def appointment_indexes(node: dict, reading: bool = False) -> Iterator[str]:
@@ -275,7 +283,7 @@ def measure(clinic: dict, size: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + schedule_sql)
         indexes = sorted(set(appointment_indexes(cursor.fetchone()[0][0]["Plan"])))
-    total, loading, floor_time = median_ms(compute), median_ms(load), median_ms(floor)
+    total, loading, floor_time, empty_load = medians_ms(compute, load, floor, lambda: load(empty))
     return {
         "size": size,
         "rows_in_range": rows_in_range,
@@ -285,7 +293,7 @@ def measure(clinic: dict, size: int) -> dict:
         "floor_ms": floor_time,
         "ratio": round(total / floor_time, 2),
         "load_ratio": round(loading / floor_time, 2),
-        "empty_range_load_ms": median_ms(lambda: load(empty)),
+        "empty_range_load_ms": empty_load,
         "appointment_indexes": indexes,
     }
 
