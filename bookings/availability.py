@@ -418,24 +418,6 @@ def _intersect(first: _Windows, second: _Windows) -> _Windows:
     return out
 
 
-def therapist_slots(
-    schedule: Schedule,
-    request: ServiceRequest,
-    policy: Policy,
-    *,
-    now: datetime,
-    first_day: date,
-    end_day: date,
-    tz: ZoneInfo,
-) -> dict[int, list[datetime]]:
-    """Return each therapist's bookable UTC start times, sorted, for first_day <= day < end_day."""
-    result = _empty_result(schedule)
-    for free in _free_days(schedule, request, policy, now, first_day, end_day, tz):
-        for tid in free.windows:
-            result[tid].extend(free.starts(tid))  # days come in order: each list stays sorted
-    return result
-
-
 def bookable_slots(
     schedule: Schedule,
     request: ServiceRequest,
@@ -446,12 +428,13 @@ def bookable_slots(
     end_day: date,
     tz: ZoneInfo,
 ) -> tuple[dict[int, list[datetime]], list[AssignedSlot]]:
-    """Return ``therapist_slots`` and ``any_therapist_slots`` of them, in one pass."""
+    """Return each therapist's bookable UTC starts, sorted, for first_day <= day < end_day, and
+    one slot per start for "any therapist" (as ``any_therapist_slots`` would give them)."""
     by_therapist, anyone = _empty_result(schedule), []
     for free in _free_days(schedule, request, policy, now, first_day, end_day, tz):
         starts = {tid: free.starts(tid) for tid in free.windows}
         for tid, found in starts.items():
-            by_therapist[tid].extend(found)
+            by_therapist[tid].extend(found)  # days come in order: each list stays sorted
         for lo, hi, tid in _share(free.day, free.windows, schedule.sessions_per_day):
             found = starts[tid]
             given = found[bisect_left(found, lo) : bisect_right(found, hi)]

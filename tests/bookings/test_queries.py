@@ -124,7 +124,7 @@ def test_the_loaded_schedule_gives_what_the_engine_gives_for_the_same_plain_data
         sessions_per_day={(maya.pk, MONDAY): 1},
     )
 
-    expected = engine.therapist_slots(
+    expected, _ = engine.bookable_slots(
         by_hand,
         queries.service_request(length),
         queries.engine_policy(POLICY),
