@@ -492,7 +492,12 @@ class Scenario:
     end_day: date
 
     def run(self, sched: Schedule | None = None) -> dict[int, list[datetime]]:
-        return therapist_slots(
+        return self.both(sched)[0]
+
+    def both(
+        self, sched: Schedule | None = None
+    ) -> tuple[dict[int, list[datetime]], list[AssignedSlot]]:
+        return bookable_slots(
             sched or self.schedule,
             self.request,
             self.policy,
@@ -735,15 +740,7 @@ def fair_choice(by_therapist: dict[int, list[datetime]], counts, start: datetime
 def test_any_therapist_offers_each_free_start_once_with_the_fair_choice(
     sc: Scenario,
 ) -> None:
-    by_therapist, anyone = bookable_slots(
-        sc.schedule,
-        sc.request,
-        sc.policy,
-        now=sc.now,
-        first_day=sc.first_day,
-        end_day=sc.end_day,
-        tz=NY,
-    )
+    by_therapist, anyone = sc.both()
     counts = sc.schedule.sessions_per_day
 
     assert [slot.start for slot in anyone] == sorted(set().union(*by_therapist.values()))
