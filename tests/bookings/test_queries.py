@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from bookings import availability as engine
 from bookings import queries
 from bookings.models import Appointment, BookingPolicy, ClinicClosure
+from bookings.models.appointments import ACTIVE_STATUSES
 from tests.factories import (
     make_appointment,
     make_client,
@@ -236,6 +237,12 @@ def test_cancelled_and_no_show_appointments_free_their_time_and_the_rest_hold_it
         "11:30",
     ]
     assert found.schedule.sessions_per_day == {(maya.pk, MONDAY): 2}
+
+
+def test_the_schedule_query_holds_the_time_of_exactly_the_active_statuses():
+    active = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)
+
+    assert f"status IN ({active})" in queries.SCHEDULE_SQL
 
 
 def test_the_appointments_are_read_through_an_exclusion_constraint_index(clinic):
