@@ -153,7 +153,7 @@ def _schedule(service_id: int, rows: list[tuple]) -> engine.Schedule:
             closures.append(day)
         elif kind == "therapist":
             therapist_ids.append(tid)
-        else:
+        elif kind == "room":
             room_ids.append(other)
     service_ids = frozenset({service_id})
     rooms = [engine.Room(pk, service_ids) for pk in room_ids]
