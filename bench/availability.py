@@ -6,8 +6,8 @@ Run from the project root:
 
 It builds its own database: the server and credentials of DATABASE_URL (default: the local
 server), with the database named ``clinic_bench`` unless DATABASE_URL already names a database
-containing "bench". That database is dropped and recreated on every run; the bench refuses any
-other name, so it never touches ``clinic`` or ``test_clinic``.
+containing "bench". That database is created afresh on every run and dropped at the end; the
+bench refuses any other name, so it never touches ``clinic`` or ``test_clinic``.
 
 The clinic: 8 therapists (weekdays 9:00-12:30 and 13:30-18:00, three also on Saturday), 4
 rooms, some time off, date exceptions and closures. To fit 100k appointments into 4 rooms in
@@ -68,6 +68,11 @@ def bench_url() -> str:
 
 def recreate_database(url: str) -> None:
     """Drop and create the bench database, connected to the server's maintenance database."""
+    drop_database(url, create=True)
+
+
+def drop_database(url: str, *, create: bool = False) -> None:
+    """Drop the bench database (and create it afresh if asked), never any other."""
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     assert "bench" in name, name
@@ -76,7 +81,8 @@ def recreate_database(url: str) -> None:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        if create:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def setup_django(url: str) -> None:
@@ -302,16 +308,19 @@ def main() -> None:
     url = bench_url()
     started = time.perf_counter()
     recreate_database(url)
-    setup_django(url)
-    clinic = build_clinic()
-    rows = appointment_rows(clinic)
-    done = 0
-    for size in SIZES:
-        copy_appointments(rows[done:size])
-        done = size
-        print(json.dumps(measure(clinic, size)), flush=True)
+    try:
+        setup_django(url)
+        clinic = build_clinic()
+        rows = appointment_rows(clinic)
+        done = 0
+        for size in SIZES:
+            copy_appointments(rows[done:size])
+            done = size
+            print(json.dumps(measure(clinic, size)), flush=True)
+    finally:
+        drop_database(url)
     elapsed = time.perf_counter() - started
-    print(f"# {elapsed:.0f}s in database {urlsplit(url).path.lstrip('/')}", file=sys.stderr)
+    print(f"# {elapsed:.0f}s, database {urlsplit(url).path.lstrip('/')} dropped", file=sys.stderr)
 
 
 if __name__ == "__main__":
