@@ -110,14 +110,16 @@ def book_appointment(
     key: UUID | None = None,
     by: AbstractBaseUser | None = None,
     notify: bool = True,
+    policy: BookingPolicy | None = None,
 ) -> Booked:
     """Book `client` in at `start`; a repeated `key` returns the first booking unchanged.
 
-    Staff (`by` given) may book inside the minimum notice, never into an overlap.
+    Staff (`by` given) may book inside the minimum notice, never into an overlap. Pass the
+    `policy` the request already loaded, if it did.
     """
     if done := _booked_with(key):
         return Booked(done, None, created=False)
-    policy = BookingPolicy.load()
+    policy = policy or BookingPolicy.load()
     staff = by is not None
     if staff:
         policy = staff_policy(policy)
@@ -250,9 +252,10 @@ def reschedule_appointment(
     by: AbstractBaseUser | None = None,
     reason: str = "",
     notify: bool = True,
+    policy: BookingPolicy | None = None,
 ) -> Appointment:
     """Move `appointment` to `start` (and optionally another therapist or room)."""
-    policy = BookingPolicy.load()
+    policy = policy or BookingPolicy.load()
     staff = by is not None
     if staff:
         policy = staff_policy(policy)
@@ -317,9 +320,10 @@ def cancel_appointment(
     reason: str = "",
     by: AbstractBaseUser | None = None,
     notify: bool = True,
+    policy: BookingPolicy | None = None,
 ) -> Appointment:
     """Cancel `appointment`, freeing its time, and tell the client."""
-    policy = BookingPolicy.load()
+    policy = policy or BookingPolicy.load()
     with transaction.atomic():
         current = _locked(appointment)
         _check_changeable(current, now=now, policy=policy, staff=by is not None)

@@ -24,7 +24,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 
 from bookings import booking, consent
-from bookings.models import Client, RunnerIntake, Therapist
+from bookings.models import BookingPolicy, Client, RunnerIntake, Therapist
 from services.models import ServiceLength
 
 
@@ -62,6 +62,7 @@ def book_online(
     now: datetime,
     therapist: Therapist | None,
     key: UUID,
+    policy: BookingPolicy | None = None,
 ) -> booking.Booked:
     """Book a runner in from the public form; a lost race raises SlotTaken, writing nothing."""
     with transaction.atomic():
@@ -78,6 +79,7 @@ def book_online(
             now=now,
             therapist=therapist,
             key=key,
+            policy=policy,
         )
         if booked.created:
             record_intake(client=client, answers=intake, now=now)

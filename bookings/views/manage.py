@@ -149,7 +149,7 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
         return render(request, "bookings/manage_move_confirm.html", context)
     try:
         moved = booking.reschedule_appointment(
-            appointment=appointment, start=start, now=context["now"]
+            appointment=appointment, start=start, now=context["now"], policy=context["policy"]
         )
     except booking.ChangeNotAllowed as refused:
         return _detail(request, context, refused.message, 409)
@@ -179,7 +179,10 @@ def cancel(request: HttpRequest, appointment: Appointment, token: str) -> HttpRe
     if request.method == "POST" and form.is_valid():
         try:
             booking.cancel_appointment(
-                appointment=appointment, now=context["now"], reason=form.cleaned_data["reason"]
+                appointment=appointment,
+                now=context["now"],
+                reason=form.cleaned_data["reason"],
+                policy=context["policy"],
             )
         except booking.ChangeNotAllowed as refused:
             form.add_error(None, refused.message)

@@ -210,7 +210,7 @@ def details(request: HttpRequest) -> HttpResponse:
     if "confirm" not in request.POST:
         template = "book_details" if "edit" in request.POST else "book_review"
         return _page(request, f"bookings/{template}.html", choice, context, 200)
-    return _book(request, choice, form, now)
+    return _book(request, choice, form, now, policy)
 
 
 def _issue(request: HttpRequest, key: UUID) -> None:
@@ -220,7 +220,9 @@ def _issue(request: HttpRequest, key: UUID) -> None:
         request.session[ISSUED_KEYS] = [*issued, str(key)][-KEEP:]
 
 
-def _book(request: HttpRequest, choice: Choice, form: DetailsForm, now: datetime) -> HttpResponse:
+def _book(
+    request: HttpRequest, choice: Choice, form: DetailsForm, now: datetime, policy: BookingPolicy
+) -> HttpResponse:
     """Book the reviewed details; show the confirmation, or the nearest free times."""
     details, intake = form.answers()
     key: UUID = form.cleaned_data["key"]
@@ -233,6 +235,7 @@ def _book(request: HttpRequest, choice: Choice, form: DetailsForm, now: datetime
             now=now,
             therapist=choice.therapist,
             key=key,
+            policy=policy,
         )
     except booking.BookingError as taken:
         offers = [picker.slot(offer.start) for offer in taken.alternatives]
