@@ -242,6 +242,17 @@ def _check_changeable(
         )
 
 
+def changeable(
+    appointment: Appointment, *, now: datetime, policy: BookingPolicy, staff: bool = False
+) -> bool:
+    """Return whether `appointment` may still be moved or cancelled (by staff, if `staff`)."""
+    try:
+        _check_changeable(appointment, now=now, policy=policy, staff=staff)
+    except ChangeNotAllowed:
+        return False
+    return True
+
+
 def reschedule_appointment(
     *,
     appointment: Appointment,
@@ -417,6 +428,7 @@ __all__ = [
     "block_time",
     "book_appointment",
     "cancel_appointment",
+    "changeable",
     "find_or_create_client",
     "issue_manage_token",
     "nearest_offers",

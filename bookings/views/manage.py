@@ -46,13 +46,12 @@ def _with_appointment(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 def _context(appointment: Appointment, token: str) -> dict:
     now, policy = timezone.now(), BookingPolicy.load()
-    cutoff = appointment.start - timedelta(hours=policy.change_cutoff_hours)
     return {
         "appointment": appointment,
         "token": token,
         "policy": policy,
         "now": now,
-        "can_change": appointment.status == Appointment.Status.BOOKED and now < cutoff,
+        "can_change": booking.changeable(appointment, now=now, policy=policy),
         "cancelled": appointment.status == Appointment.Status.CANCELLED,
     }
 
