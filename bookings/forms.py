@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from bookings import consent
+from bookings.checks import SlotTaken, check_policy
 from bookings.models import BookingPolicy, RunnerIntake, Therapist
 from bookings.online import ClientDetails, IntakeAnswers
 from bookings.queries import clinic_tz
@@ -65,15 +66,10 @@ def check_start(start: datetime, *, now: datetime, policy: BookingPolicy) -> Non
     """Raise ValidationError if online booking rules rule out `start` (hours aside)."""
     # book_appointment enforces the same rules; checking them here sends the runner back
     # to the picker with the reason instead of to the "just taken" page.
-    if start <= now:
-        raise ValidationError("That time has already passed. Please choose another.")
-    if start < now + timedelta(hours=policy.min_notice_hours):
-        raise ValidationError(
-            f"Online bookings need at least {policy.min_notice_hours} hours' notice. Please "
-            "choose a later time or call us."
-        )
-    if start > now + timedelta(days=policy.horizon_days):
-        raise ValidationError(f"We take bookings up to {policy.horizon_days} days ahead.")
+    try:
+        check_policy(start, now=now, policy=policy, staff=False)
+    except SlotTaken as refused:
+        raise ValidationError(refused.message) from None
 
 
 _MESSAGES = {
