@@ -288,21 +288,12 @@ def reschedule_appointment(
         with transaction.atomic():
             current = _locked(appointment)
             _check_changeable(current, now=now, policy=policy, staff=staff)
-            before = {
-                "start": local_time(current.start),
-                "therapist": current.therapist.name,
-                "room": current.room.name,
-            }
+            before = _placement(current)
             current.move_to(start)
             current.therapist_id, current.room_id, current.updated_by = therapist_id, room_id, by
             refuse_if_blocked(therapist_id=therapist_id, start=current.start, end=current.end)
             current.save()
-            current.refresh_from_db()
-            after = {
-                "start": local_time(current.start),
-                "therapist": current.therapist.name,
-                "room": current.room.name,
-            }
+            after = _placement(current)  # a changed therapist or room id drops its cached row
             AppointmentChange.objects.create(
                 appointment=current,
                 by=by,
@@ -322,6 +313,15 @@ def reschedule_appointment(
             raise
         raise taken(length, start, now, therapist, policy) from error
     return current
+
+
+def _placement(appointment: Appointment) -> dict[str, str]:
+    """Return when, with whom and where `appointment` is, as its history records them."""
+    return {
+        "start": local_time(appointment.start),
+        "therapist": appointment.therapist.name,
+        "room": appointment.room.name,
+    }
 
 
 def cancel_appointment(
