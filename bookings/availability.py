@@ -55,10 +55,6 @@ class Span:
         if not start < end:
             raise ValueError("Span needs start < end")
 
-    def overlaps(self, other: Span) -> bool:
-        """Return whether the two spans share an instant."""
-        return self.start < other.end and other.start < self.end
-
 
 @dataclass(frozen=True, slots=True)
 class WeeklyHours:

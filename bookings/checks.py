@@ -16,6 +16,8 @@ from bookings import queries
 from bookings.models import Appointment, BookingPolicy, Room, Therapist, TimeOff
 from services.models import ServiceLength
 
+OFFERS = 3  # nearest free times offered when a time is refused
+
 
 class BookingError(Exception):
     """A booking or change that cannot be made, with a message for the person asking."""
@@ -54,12 +56,10 @@ def nearest_offers(
     service_length: ServiceLength,
     start: datetime,
     now: datetime,
-    therapist: Therapist | None = None,
-    policy: BookingPolicy | None = None,
-    count: int = 3,
+    therapist: Therapist | None,
+    policy: BookingPolicy,
 ) -> list[Offer]:
-    """Return up to `count` bookable times nearest to `start` (same therapist if given)."""
-    policy = policy or BookingPolicy.load()
+    """Return up to three bookable times nearest to `start` (same therapist if given)."""
     day = timezone.localtime(start).date()
     found = queries.available_slots(
         service_length=service_length,
@@ -74,7 +74,7 @@ def nearest_offers(
     else:
         offers = [Offer(slot.start, slot.therapist_id) for slot in found.any_therapist]
     offers.sort(key=lambda offer: (abs(offer.start - start), offer.start))
-    return sorted(offers[:count], key=lambda offer: offer.start)
+    return sorted(offers[:OFFERS], key=lambda offer: offer.start)
 
 
 def check_policy(start: datetime, *, now: datetime, policy: BookingPolicy, staff: bool) -> None:

@@ -105,10 +105,8 @@ class Choice:
         out: dict[str, str] = {}
         if upto != "service" and self.length is not None:
             out["length"] = str(self.length.pk)
-        if upto in {"time", "details"} and self.has_therapist:
+        if upto == "time" and self.has_therapist:
             out["therapist"] = self.therapist_param
-        if upto == "details" and self.start is not None:
-            out["start"] = start_param(self.start)
         return out
 
     def first_error(self) -> tuple[str, str] | None:

@@ -229,9 +229,7 @@ def available_slots(
     return Availability(by_therapist, anyone, schedule, request)
 
 
-def pick_room(
-    *, service_length: ServiceLength, start: datetime, ignoring: Appointment | None = None
-) -> Room | None:
+def pick_room(*, service_length: ServiceLength, start: datetime) -> Room | None:
     """Return a free room suiting the service for a session at ``start``, in two queries.
 
     Only a hint: the room's exclusion constraint decides when the booking is written.
@@ -246,8 +244,6 @@ def pick_room(
         .order_by()
         .values_list("room_id", "occupied_from", "occupied_until")
     )
-    if ignoring is not None:
-        taken = taken.exclude(pk=ignoring.pk)
     schedule = engine.Schedule(
         therapists=(),
         weekly_hours=(),
