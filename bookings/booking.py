@@ -187,7 +187,7 @@ def _insert_booking(
     notify: bool,
     policy: BookingPolicy,
     now: datetime,
-) -> tuple[Appointment, str]:
+) -> tuple[Appointment, str | None]:
     """Write the appointment, its history, manage link and emails in one transaction."""
     with transaction.atomic():
         end = start + timedelta(minutes=service_length.minutes)
@@ -208,7 +208,8 @@ def _insert_booking(
             action=Action.BOOKED,
             details={"start": local_time(start), "therapist_id": therapist_id},
         )
-        token = issue_manage_token(appointment)
+        # Only the runner's browser is shown a link; the emails mint their own.
+        token = issue_manage_token(appointment) if by is None else None
         if notify:
             messages.queue(appointment, messages.Kind.CONFIRMATION)
         messages.schedule_reminder(appointment, policy=policy, now=now)
