@@ -48,9 +48,11 @@ def _event(appointment: Appointment, *, summary: str, description: str, location
     return event
 
 
-def client_ics(appointment: Appointment, *, manage_url: str = "") -> bytes:
+def client_ics(
+    appointment: Appointment, *, manage_url: str = "", profile: ClinicProfile | None = None
+) -> bytes:
     """Return an .ics for the client's email: a request, or a cancellation once cancelled."""
-    profile = ClinicProfile.load()
+    profile = profile or ClinicProfile.load()
     service = appointment.service_length.service
     cancelled = appointment.status == Appointment.Status.CANCELLED
     calendar = _calendar(method="CANCEL" if cancelled else "REQUEST")

@@ -83,7 +83,8 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     email.attach_alternative(html, "text/html")
     if message.kind != Kind.LOOKUP:
-        ics = calendar.client_ics(appointment, manage_url=context.get("manage_url", ""))
+        manage_url = context.get("manage_url", "")
+        ics = calendar.client_ics(appointment, manage_url=manage_url, profile=profile)
         method = "CANCEL" if message.kind == Kind.CANCELLED else "REQUEST"
         email.attach("appointment.ics", ics, f"text/calendar; method={method}; charset=utf-8")
     return email
