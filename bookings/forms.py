@@ -171,17 +171,18 @@ class ChoiceForm(forms.Form):
         if slug == ANY:
             choice.anyone = True
             return
-        therapist = Therapist.objects.active().filter(slug=slug).first()
-        if therapist is None:
-            choice.errors.setdefault("therapist", _MESSAGES["therapist"])
-        elif not therapist.services.filter(pk=choice.length.service_id).exists():
+        named = Therapist.objects.active().filter(slug=slug)
+        # One query when the choice is good; a second only to say what is wrong with it.
+        if therapist := named.offering(choice.length.service_id).first():
+            choice.therapist = therapist
+        elif therapist := named.first():
             choice.errors.setdefault(
                 "therapist",
                 f"{therapist.name} doesn't offer {choice.length.service.title.lower()}. "
                 "Please choose another therapist.",
             )
         else:
-            choice.therapist = therapist
+            choice.errors.setdefault("therapist", _MESSAGES["therapist"])
 
 
 class StartForm(forms.Form):
