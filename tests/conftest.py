@@ -19,21 +19,6 @@ def make_therapist(db):
 
 
 @pytest.fixture
-def make_room(db):
-    return factories.make_room
-
-
-@pytest.fixture
-def make_client(db):
-    return factories.make_client
-
-
-@pytest.fixture
-def make_appointment(db):
-    return factories.make_appointment
-
-
-@pytest.fixture
 def demo(db) -> ClinicProfile:
     """Load the demo clinic and return its profile."""
     call_command("seed_demo", stdout=io.StringIO())

@@ -170,14 +170,14 @@ def test_rejects_a_reused_idempotency_key(clinic):
         book(length, tom, room2, TEN + timedelta(days=1), idempotency_key=key)
 
 
-def test_rejects_weekly_hours_ending_before_they_start(make_therapist):
+def test_rejects_weekly_hours_ending_before_they_start():
     with rejected(), transaction.atomic():
         WeeklyHours.objects.create(
             therapist=make_therapist(), weekday=0, start=time(12), end=time(9)
         )
 
 
-def test_rejects_overlapping_weekly_hours_for_one_therapist_and_weekday(make_therapist):
+def test_rejects_overlapping_weekly_hours_for_one_therapist_and_weekday():
     maya, tom = make_therapist(), make_therapist()
     WeeklyHours.objects.create(therapist=maya, weekday=0, start=time(9), end=time(12, 30))
     WeeklyHours.objects.create(therapist=maya, weekday=0, start=time(12, 30), end=time(18))
@@ -190,12 +190,12 @@ def test_rejects_overlapping_weekly_hours_for_one_therapist_and_weekday(make_the
         WeeklyHours.objects.create(therapist=maya, weekday=0, start=time(12), end=time(13))
 
 
-def test_rejects_date_hours_with_only_one_end(make_therapist):
+def test_rejects_date_hours_with_only_one_end():
     with rejected(), transaction.atomic():
         DateHours.objects.create(therapist=make_therapist(), date=TEN.date(), start=time(9))
 
 
-def test_rejects_time_off_ending_before_it_starts(make_therapist):
+def test_rejects_time_off_ending_before_it_starts():
     with rejected(), transaction.atomic():
         TimeOff.objects.create(therapist=make_therapist(), start=TEN, end=TEN - MINUTE)
 

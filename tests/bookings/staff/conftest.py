@@ -13,7 +13,6 @@ from bookings import roles
 from bookings.models import Appointment, Therapist
 from tests.factories import (
     make_appointment,
-    make_client,
     make_length,
     make_room,
     make_service,
@@ -104,6 +103,5 @@ def book(clinic, start: datetime, *, therapist=None, room=None, **fields) -> App
         room=room or clinic.rooms[0],
         start=start,
         length=fields.pop("length", clinic.length),
-        client=fields.pop("client", None) or make_client(),
         **fields,
     )
