@@ -1,9 +1,11 @@
-"""Small helpers for reading rendered pages in tests."""
+"""Small helpers for tests: a staff client, racing threads, reading rendered pages."""
 
 import json
 import re
+import threading
 from html.parser import HTMLParser
 
+from django.db import connection
 from django.test import Client
 
 from clinic.staff_auth import SESSION_FLAG
@@ -20,6 +22,28 @@ class StaffClient(Client):
         session = self.session
         session[SESSION_FLAG] = True
         session.save()
+
+
+def race(count: int, attempt) -> list:
+    """Run `attempt(i)` in `count` threads released together; return what each returned."""
+    results: list = [None] * count
+    barrier = threading.Barrier(count)
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = attempt(i)
+        except Exception as error:
+            results[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 class _JsonLdParser(HTMLParser):

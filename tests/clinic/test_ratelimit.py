@@ -1,15 +1,14 @@
 """Rate limits: one atomic count in PostgreSQL shared by every worker."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
 from clinic import ratelimit
 from clinic.models import RateLimitWindow
+from tests.helpers import race
 
 WINDOW = timedelta(minutes=10)
 
@@ -40,25 +39,10 @@ def test_stores_no_ip_or_email_in_the_clear(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_racing_workers_never_exceed_the_limit():
-    allowed: list[bool] = []
-    lock = threading.Lock()
-    start = threading.Barrier(16)
+    def worker(_: int) -> list[bool]:
+        return [ratelimit.hit("book", "203.0.113.50", limit=30, window=WINDOW) for _ in range(5)]
 
-    def worker() -> None:
-        try:
-            start.wait()
-            for _ in range(5):
-                ok = ratelimit.hit("book", "203.0.113.50", limit=30, window=WINDOW)
-                with lock:
-                    allowed.append(ok)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    allowed = [ok for oks in race(16, worker) for ok in oks]
 
     assert len(allowed) == 80
     assert allowed.count(True) == 30

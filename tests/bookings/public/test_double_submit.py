@@ -1,9 +1,6 @@
 """A booking submitted twice (double tap, refresh, back and submit again) is booked once."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from bookings.models import Appointment, ClientMessage
@@ -13,6 +10,7 @@ from tests.bookings.public.conftest import (
     make_clinic,
     page_text,
 )
+from tests.helpers import race
 
 Kind = ClientMessage.Kind
 
@@ -55,21 +53,7 @@ def test_a_double_click_racing_itself_books_once_and_both_see_the_confirmation()
         data = details_data() | {"confirm": "1"}
         browser = Client()
         browser.get(details_path(clinic))  # one browser, one session, two clicks
-        start = threading.Barrier(2)
-        statuses: list[int] = []
-
-        def click() -> None:
-            try:
-                start.wait()
-                statuses.append(browser.post(details_path(clinic), data).status_code)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=click) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        statuses = race(2, lambda _: browser.post(details_path(clinic), data).status_code)
 
     assert statuses == [303, 303]
     assert Appointment.objects.count() == 1

@@ -2,7 +2,6 @@
 
 import html
 import re
-import threading
 import urllib.parse
 from contextlib import ExitStack
 from datetime import timedelta
@@ -11,7 +10,6 @@ from uuid import uuid4
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from bookings import booking, queries
@@ -20,30 +18,9 @@ from services.models import ServiceLength
 from tests import live
 from tests.bookings.public.conftest import NOW, RACERS, TUESDAY_10, details_data, make_clinic
 from tests.factories import make_client
+from tests.helpers import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(count: int, attempt) -> list:
-    """Run `attempt(i)` in `count` threads released together; return what each returned."""
-    results: list = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = attempt(i)
-        except Exception as error:
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_twenty_threads_on_their_own_connections_book_one_time_once(wide_pool):
