@@ -37,13 +37,10 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg
-from psycopg import sql
+from load import ROOT, recreate_database, with_database
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SIZES = [1_000, 10_000, 100_000]
@@ -54,35 +51,10 @@ WINDOW_DAYS = 14
 QUARTER = timedelta(minutes=15)
 
 
-def with_database(url: str, name: str) -> str:
-    """Return `url` naming database `name` (urlunsplit would drop an empty host's "//")."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/{name}" + (f"?{parts.query}" if parts.query else "")
-
-
 def bench_url() -> str:
     """Return the URL of the bench database: DATABASE_URL's server, a *bench* database name."""
     url = os.environ.get("DATABASE_URL", "postgresql:///clinic_bench")
     return url if "bench" in urlsplit(url).path else with_database(url, "clinic_bench")
-
-
-def recreate_database(url: str) -> None:
-    """Drop and create the bench database, connected to the server's maintenance database."""
-    drop_database(url, create=True)
-
-
-def drop_database(url: str, *, create: bool = False) -> None:
-    """Drop the bench database (and create it afresh if asked), never any other."""
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    assert "bench" in name, name
-    maintenance = with_database(url, "postgres")
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def setup_django(url: str) -> None:
@@ -318,7 +290,7 @@ def main() -> None:
             done = size
             print(json.dumps(measure(clinic, size)), flush=True)
     finally:
-        drop_database(url)
+        recreate_database(url, create=False)
     elapsed = time.perf_counter() - started
     print(f"# {elapsed:.0f}s, database {urlsplit(url).path.lstrip('/')} dropped", file=sys.stderr)
 

@@ -33,10 +33,10 @@ compare figures from one machine only.
 
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -46,10 +46,8 @@ from http.client import HTTPConnection
 from pathlib import Path
 from uuid import uuid4
 
-import psycopg
-from psycopg import sql
+from load import ROOT, booking_fields, recreate_database, serve, server_env, stop, with_database
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CONCURRENCY = 4
@@ -60,13 +58,8 @@ WARMUP = 20
 SERVICE = "sports-massage-for-runners"
 # One booking at a time across the clinic, two hours apart: none can clash with another.
 BOOKING_HOURS = (9, 11, 13, 15)
-
-
-def with_database(url: str, name: str) -> str:
-    """Return `url` naming database `name` (urlunsplit would drop an empty host's "//")."""
-    parts = urllib.parse.urlsplit(url)
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.scheme}://{parts.netloc}/{name}{query}"
+# gunicorn.conf.py reads the first two; one log line per request would be part of what we time.
+SERVER = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4", "LOG_LEVEL": "WARNING"}
 
 
 def bench_url() -> str:
@@ -74,34 +67,9 @@ def bench_url() -> str:
     return with_database(os.environ.get("DATABASE_URL", "postgresql:///"), "clinic_bench_booking")
 
 
-def database(url: str, *, create: bool) -> None:
-    """Drop the bench database, then create it again if `create`."""
-    name = urllib.parse.urlsplit(url).path.lstrip("/")
-    assert "bench" in name, name
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def server_env(url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret-" + "x" * 40),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "TRUSTED_PROXY_COUNT": "1",
-        "LOG_LEVEL": "WARNING",  # one log line per request would be part of what we time
-    }
-
-
 def setup_django(url: str) -> None:
     """Point Django at the bench database, migrate it and load the demo clinic."""
-    os.environ.update(server_env(url))
+    os.environ.update(server_env(url, **SERVER))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
     import django
     from django.core.management import call_command
@@ -187,20 +155,8 @@ def booking_forms(base: str, figures: dict) -> list[tuple[str, str, dict, dict]]
         target = f"/book/details/?length={figures['length']}&therapist=any&start={start}"
         response, page = http.send("GET", target, ip=ip)
         assert response.status == 200, (response.status, target)
-        fields = dict(re.findall(r'name="(csrfmiddlewaretoken|key)" value="([^"]+)"', page))
-        data = {
-            "first_name": "Bench",
-            "last_name": f"Runner {n}",
-            "email": f"bench{n}-{uuid4().hex[:8]}@example.com",
-            "phone": "(404) 555-0100",
-            "weekly_mileage": "30",
-            "tight_areas": ["calves", "hamstrings"],
-            "health_conditions": "None.",
-            "consent_policy": "on",
-            "consent_treatment": "on",
-            "confirm": "1",
-            **fields,
-        }
+        data = booking_fields(page, n, uuid4().hex[:8])
+        data |= {"health_conditions": "None.", "confirm": "1"}
         forms.append((target, ip, cookies_of(response), data))
     return forms
 
@@ -260,32 +216,6 @@ def post(target: str, ip: str, cookies: dict, data: dict) -> Callable[[Http], in
     return job
 
 
-def serve(url: str) -> tuple[subprocess.Popen, str]:
-    """Start gunicorn on a free loopback port; return the process and its base URL."""
-    from tests.live import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "clinic.wsgi", "--config", "gunicorn.conf.py",
-            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
-        ],
-        cwd=ROOT,
-        env=server_env(url),
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 30
-    while True:
-        try:
-            response, _ = Http(base).send("GET", "/healthz", ip="10.200.0.1")
-            if response.status == 200:
-                return process, base
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start") from None
-            time.sleep(0.2)
-
-
 def ratios(phase: dict, floor: dict) -> dict:
     return {
         "median_ratio": round(phase["median_ms"] / floor["median_ms"], 2),
@@ -296,12 +226,13 @@ def ratios(phase: dict, floor: dict) -> dict:
 
 def main() -> None:
     url = bench_url()
-    database(url, create=True)
+    recreate_database(url)
     process = None
     try:
         setup_django(url)
         figures = plan()
-        process, base = serve(url)
+        log = Path(tempfile.mkdtemp(prefix="bench-booking-")) / "gunicorn.log"
+        process, base = serve(url, log, **SERVER)
         times = [
             f"/book/times/?length={figures['length']}&therapist={therapist}&day={day}"
             for day in figures["days"]
@@ -323,12 +254,11 @@ def main() -> None:
         print(json.dumps(result, indent=2))
     finally:
         if process is not None:
-            process.terminate()
-            process.wait(timeout=20)
+            stop(process)
         from django.db import connections
 
         connections.close_all()
-        database(url, create=False)
+        recreate_database(url, create=False)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from http.client import HTTPConnection
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import booking_fields, forwarded_for
+from load import booking_fields, forwarded_for, sql
 
 TIMEOUT = 15  # seconds per HTTP request: above the pool's 10 s wait for a connection
 
@@ -217,17 +217,9 @@ def book(
         browser.close()
 
 
-def query(url: str, text: str, params: tuple = ()) -> list[tuple]:
-    """Return the rows of one query on the database at `url`."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        return conn.execute(text, params).fetchall()
-
-
 def count_bookings(url: str, tag: str) -> dict[str, tuple[int, set[str]]]:
     """Return, per client email of this drill, (appointment count, idempotency keys)."""
-    rows = query(
+    rows = sql(
         url,
         "SELECT c.email, a.idempotency_key::text FROM bookings_client c "
         "JOIN bookings_appointment a ON a.client_id = c.id WHERE c.email LIKE %s",

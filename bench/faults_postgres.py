@@ -41,8 +41,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from faults import PrivateCluster, book, check, count_bookings, query, route_of
-from load import ROOT, healthz, prepare, recreate_database, serve, server_env, stop
+from faults import PrivateCluster, book, check, count_bookings, route_of
+from load import ROOT, healthz, prepare, recreate_database, serve, server_env, sql, stop
 
 VIEWERS, BOOKERS = 3, 3
 SETTLE, BETWEEN, AFTER = 4.0, 7.0, 7.0  # seconds of load before, between and after restarts
@@ -317,7 +317,7 @@ def main() -> int:
 
         deadline, pending = time.monotonic() + 40, None
         while time.monotonic() < deadline:
-            pending = query(
+            pending = sql(
                 url,
                 "SELECT count(*) FROM bookings_clientmessage m "
                 "JOIN bookings_appointment a ON a.id = m.appointment_id "
@@ -329,7 +329,7 @@ def main() -> int:
                 break
             time.sleep(0.5)
         if pending:
-            stuck = query(
+            stuck = sql(
                 url,
                 "SELECT m.id, m.status, m.attempts, m.last_error, "
                 "(SELECT string_agg(t.status || ' ' || t.exception_class_path, '; ') "

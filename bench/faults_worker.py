@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from faults import book, check, query
+from faults import book, check
 from load import (
     ROOT,
     free_port,
@@ -42,6 +42,7 @@ from load import (
     recreate_database,
     serve,
     server_env,
+    sql,
     stop,
     with_database,
 )
@@ -84,7 +85,7 @@ def start_worker(env: dict, log: Path) -> tuple[subprocess.Popen, str]:
 
 def confirmations(url: str) -> dict[str, str]:
     """Return the status of each booking's confirmation message, by the client's email."""
-    rows = query(
+    rows = sql(
         url,
         "SELECT c.email, m.status FROM bookings_clientmessage m "
         "JOIN bookings_appointment a ON a.id = m.appointment_id "
@@ -97,7 +98,7 @@ def confirmations(url: str) -> dict[str, str]:
 def tasks(url: str) -> dict[str, int]:
     """Return how many tasks are in each state (READY split into due now and later)."""
     # django-tasks-db stores "no run_after" as the largest date it can.
-    rows = query(
+    rows = sql(
         url,
         "SELECT CASE WHEN status <> 'READY' THEN status WHEN run_after <= now() "
         "OR run_after >= '9999-01-01+00' THEN 'due' ELSE 'later' END, count(*) "
