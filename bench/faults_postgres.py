@@ -176,7 +176,8 @@ def outage(polls: list, probes: list, began: float, ended: float) -> dict:
     db_back = next((t for t, ok in probes if down and t > down[-1] and ok), began)
     window = [(t, s) for t, s in polls if began <= t < ended]
     bad = [(t, s) for t, s in window if s != 200]
-    back = next((t for t, s in window if bad and t > bad[-1][0] and s == 200), None)
+    # The first 200 may come just after the window closes, when it failed near its end.
+    back = next((t for t, s in polls if bad and t > bad[-1][0] and s == 200), None)
     return {
         "db_down_s": round(db_back - down[0], 2) if down else 0.0,
         "failed_polls": len(bad),
