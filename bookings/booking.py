@@ -119,11 +119,8 @@ def book_appointment(
     """
     if done := _booked_with(key):
         return Booked(done, None, created=False)
-    policy = policy or BookingPolicy.load()
-    staff = by is not None
-    if staff:
-        policy = staff_policy(policy)
-    check_policy(start, now=now, policy=policy, staff=staff)
+    policy = _as_applies(policy or BookingPolicy.load(), by)
+    check_policy(start, now=now, policy=policy)
     try:
         therapist_id, room_id = confirm_offer(
             service_length=service_length, start=start, therapist=therapist, now=now, policy=policy
@@ -225,9 +222,12 @@ def _locked(appointment: Appointment) -> Appointment:
     )
 
 
-def _check_changeable(
-    appointment: Appointment, *, now: datetime, policy: BookingPolicy, staff: bool
-) -> None:
+def _as_applies(policy: BookingPolicy, by: AbstractBaseUser | None) -> BookingPolicy:
+    """Return `policy` as it applies to the change: staff (`by` given) have their own."""
+    return policy if by is None else staff_policy(policy)
+
+
+def _check_changeable(appointment: Appointment, *, now: datetime, policy: BookingPolicy) -> None:
     if appointment.status != Status.BOOKED:
         raise ChangeNotAllowed(
             f"This appointment is {appointment.get_status_display().lower()} "
@@ -236,19 +236,17 @@ def _check_changeable(
     if appointment.start <= now:
         raise ChangeNotAllowed("This appointment has already started.")
     cutoff = appointment.start - timedelta(hours=policy.change_cutoff_hours)
-    if not staff and now >= cutoff:
+    if now >= cutoff:
         raise ChangeNotAllowed(
             f"Changes online close {policy.change_cutoff_hours} hours before the session. "
             "Please call us."
         )
 
 
-def changeable(
-    appointment: Appointment, *, now: datetime, policy: BookingPolicy, staff: bool = False
-) -> bool:
-    """Return whether `appointment` may still be moved or cancelled (by staff, if `staff`)."""
+def changeable(appointment: Appointment, *, now: datetime, policy: BookingPolicy) -> bool:
+    """Return whether `appointment` may still be moved or cancelled under `policy`."""
     try:
-        _check_changeable(appointment, now=now, policy=policy, staff=staff)
+        _check_changeable(appointment, now=now, policy=policy)
     except ChangeNotAllowed:
         return False
     return True
@@ -267,12 +265,9 @@ def reschedule_appointment(
     policy: BookingPolicy | None = None,
 ) -> Appointment:
     """Move `appointment` to `start` (and optionally another therapist or room)."""
-    policy = policy or BookingPolicy.load()
-    staff = by is not None
-    if staff:
-        policy = staff_policy(policy)
-    _check_changeable(appointment, now=now, policy=policy, staff=staff)
-    check_policy(start, now=now, policy=policy, staff=staff)
+    policy = _as_applies(policy or BookingPolicy.load(), by)
+    _check_changeable(appointment, now=now, policy=policy)
+    check_policy(start, now=now, policy=policy)
     therapist = therapist or appointment.therapist
     length = appointment.service_length
     therapist_id, room_id = confirm_offer(
@@ -288,7 +283,7 @@ def reschedule_appointment(
     try:
         with transaction.atomic():
             current = _locked(appointment)
-            _check_changeable(current, now=now, policy=policy, staff=staff)
+            _check_changeable(current, now=now, policy=policy)
             before = _placement(current)
             current.move_to(start)
             current.therapist_id, current.room_id, current.updated_by = therapist_id, room_id, by
@@ -335,10 +330,10 @@ def cancel_appointment(
     policy: BookingPolicy | None = None,
 ) -> Appointment:
     """Cancel `appointment`, freeing its time, and tell the client."""
-    policy = policy or BookingPolicy.load()
+    policy = _as_applies(policy or BookingPolicy.load(), by)
     with transaction.atomic():
         current = _locked(appointment)
-        _check_changeable(current, now=now, policy=policy, staff=by is not None)
+        _check_changeable(current, now=now, policy=policy)
         current.status = Status.CANCELLED
         current.cancel_reason = reason[:200]
         current.sequence += 1

@@ -45,9 +45,10 @@ class Offer:
 
 
 def staff_policy(policy: BookingPolicy) -> BookingPolicy:
-    """Return `policy` as it applies to staff, who may book inside the minimum notice."""
+    """Return `policy` as it applies to staff, who may book inside the minimum notice and
+    change a booking until it starts."""
     staff = copy.copy(policy)
-    staff.min_notice_hours = 0
+    staff.min_notice_hours = staff.change_cutoff_hours = 0
     return staff
 
 
@@ -77,10 +78,10 @@ def nearest_offers(
     return sorted(offers[:OFFERS], key=lambda offer: offer.start)
 
 
-def check_policy(start: datetime, *, now: datetime, policy: BookingPolicy, staff: bool) -> None:
+def check_policy(start: datetime, *, now: datetime, policy: BookingPolicy) -> None:
     if start <= now:
         raise SlotTaken("That time has already passed. Please choose another.")
-    if not staff and start < now + timedelta(hours=policy.min_notice_hours):
+    if start < now + timedelta(hours=policy.min_notice_hours):
         raise SlotTaken(
             f"Online bookings need at least {policy.min_notice_hours} hours' notice. "
             "Please choose a later time or call us."

@@ -67,7 +67,7 @@ def check_start(start: datetime, *, now: datetime, policy: BookingPolicy) -> Non
     # book_appointment enforces the same rules; checking them here sends the runner back
     # to the picker with the reason instead of to the "just taken" page.
     try:
-        check_policy(start, now=now, policy=policy, staff=False)
+        check_policy(start, now=now, policy=policy)
     except SlotTaken as refused:
         raise ValidationError(refused.message) from None
 
