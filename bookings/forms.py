@@ -72,6 +72,17 @@ def check_start(start: datetime, *, now: datetime, policy: BookingPolicy) -> Non
         raise ValidationError(refused.message) from None
 
 
+def on_grid(start: datetime, *, policy: BookingPolicy) -> bool:
+    """Return whether `start` is on the slot grid: whole steps after local midnight."""
+    # The grid is wall-clock, as the picker's (availability.py), so DST days keep it.
+    wall = timezone.localtime(start, clinic_tz())
+    return (wall.hour * 60 + wall.minute) % policy.slot_step_minutes == 0
+
+
+# A start between the grid's steps was never offered: "no longer free" would not be true.
+NOT_BOOKABLE = "That isn't a bookable time. Please choose one of the times below."
+DAY_PASSED = "That day has passed."
+
 _MESSAGES = {
     "service": "We couldn't find that service. Please choose one.",
     "length": "That service or length isn't available. Please choose again.",
@@ -91,6 +102,7 @@ class Choice:
     day: date | None = None
     start: datetime | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    day_passed: bool = False  # the day asked for is over: the picker opens on the next free one
 
     @property
     def has_therapist(self) -> bool:
@@ -153,7 +165,10 @@ class ChoiceForm(forms.Form):
             self._therapist(choice, data["therapist"])
         if (day := data.get("day")) is not None:
             today = timezone.localdate(self.now, clinic_tz())
-            if not today <= day <= today + timedelta(days=self.policy.horizon_days):
+            if day < today:
+                choice.day_passed = "time" not in errors
+                errors.setdefault("time", DAY_PASSED)
+            elif day > today + timedelta(days=self.policy.horizon_days):
                 errors.setdefault("time", "Please choose one of the days below.")
             else:
                 choice.day = day
@@ -163,8 +178,12 @@ class ChoiceForm(forms.Form):
             except ValidationError as error:
                 errors.setdefault("time", error.messages[0])
             else:
-                choice.start = start
+                # Off the grid, the times of its day are the nearest on offer.
                 choice.day = timezone.localdate(start, clinic_tz())
+                if on_grid(start, policy=self.policy):
+                    choice.start = start
+                else:
+                    errors.setdefault("time", NOT_BOOKABLE)
         return choice
 
     def _therapist(self, choice: Choice, slug: str) -> None:
@@ -193,10 +212,14 @@ class StartForm(forms.Form):
     def __init__(self, data, *, now: datetime, policy: BookingPolicy) -> None:
         super().__init__(data)
         self.now, self.policy = now, policy
+        self.day: date | None = None  # the day whose times to offer instead, if any
 
     def clean_start(self) -> datetime:
         start = self.cleaned_data["start"]
         check_start(start, now=self.now, policy=self.policy)
+        if not on_grid(start, policy=self.policy):
+            self.day = timezone.localdate(start, clinic_tz())
+            raise ValidationError(NOT_BOOKABLE)
         return start
 
 

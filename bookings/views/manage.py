@@ -5,6 +5,7 @@ stops working once the session is over. The pages show the booking, never the cl
 stored details, because whoever booked may have typed someone else's email.
 """
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
@@ -21,27 +22,41 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from bookings import booking, calendar, emails
 from bookings import messages as outbox
 from bookings.forms import CancelForm, ChoiceForm, FindForm, StartForm
-from bookings.models import Appointment, BookingPolicy, Client
+from bookings.models import Appointment, BookingPolicy, Client, ManageToken
+from bookings.tokens import _digest  # the digest rule's one home (tokens.py is not ours to edit)
 from bookings.views import picker
 from bookings.views.public import WINDOW, see_other
 from clinic import ratelimit
 
+# What issue_manage_token() hands out (URL-safe base64), within the lengths tokens.py accepts.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 FIND_POSTS_PER_IP = 5
 FIND_PER_EMAIL = 3  # per FIND_EMAIL_WINDOW: a mailbox gets a few links, not a flood
 FIND_EMAIL_WINDOW = timedelta(hours=1)
 
 
 def _with_appointment(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Resolve the manage token in the URL, or answer with the "link not valid" page."""
+    """Resolve the manage token in the URL, or say why the link opens nothing."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, token: str) -> HttpResponse:
         appointment = booking.appointment_for_token(token, now=timezone.now())
         if appointment is None:
-            return render(request, "bookings/manage_gone.html", status=404)
+            return _link_refused(request, token)
         return view(request, appointment, token)
 
     return wrapped
+
+
+def _link_refused(request: HttpRequest, token: str) -> HttpResponse:
+    """Return "expired" (410) for a link we issued that stopped working, else "not valid" (404).
+
+    Only a digest is stored, so a link we issued is told apart by its digest; one we never
+    issued (mistyped, cut short) has none. Neither answer says anything about the booking.
+    """
+    if _TOKEN.fullmatch(token) and ManageToken.objects.filter(digest=_digest(token)).exists():
+        return render(request, "bookings/manage_gone.html", status=410)
+    return render(request, "bookings/manage_invalid.html", status=404)
 
 
 def _context(appointment: Appointment, token: str) -> dict:
@@ -77,12 +92,21 @@ def _detail(
 
 
 def _move_page(
-    request: HttpRequest, context: dict, day: date | None, message: str, status: int
+    request: HttpRequest,
+    context: dict,
+    day: date | None,
+    message: str,
+    status: int,
+    *,
+    day_passed: bool = False,
 ) -> HttpResponse:
     token = context["token"]
     wanted = _move_request(context)
+    chosen = picker.build(wanted, day=day)
+    if day_passed and day is None:
+        message = f"{message} {picker.next_free_day(chosen)}"
     context |= {
-        "picker": picker.build(wanted, day=day),
+        "picker": chosen,
         "message": message,
         "day_href": reverse("bookings:move", args=[token]) + "?day=",
         "times_url": reverse("bookings:move_times", args=[token]),
@@ -105,7 +129,8 @@ def move(request: HttpRequest, appointment: Appointment, token: str) -> HttpResp
         return _detail(request, context, status=409)
     choice = ChoiceForm(request.GET, now=context["now"], policy=context["policy"]).choice()
     message = choice.errors.get("time", "")
-    return _move_page(request, context, choice.day, message, 400 if message else 200)
+    status = 400 if message else 200
+    return _move_page(request, context, choice.day, message, status, day_passed=choice.day_passed)
 
 
 @require_safe
@@ -137,7 +162,7 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
     bad = 422 if request.method == "POST" else 400
     form = StartForm(request.GET, now=context["now"], policy=context["policy"])
     if not form.is_valid():
-        return _move_page(request, context, None, form.errors["start"][0], bad)
+        return _move_page(request, context, form.day, form.errors["start"][0], bad)
     start = form.cleaned_data["start"]
     context["start"] = start
     if request.method == "GET":
@@ -186,7 +211,8 @@ def cancel(request: HttpRequest, appointment: Appointment, token: str) -> HttpRe
         except booking.ChangeNotAllowed as refused:
             form.add_error(None, refused.message)
         else:
-            messages.success(request, "Your booking is cancelled. We've emailed you to confirm.")
+            # The page it lands on says "cancelled" itself and adds this note to that line.
+            messages.success(request, "We've emailed you to confirm.")
             return see_other(reverse("bookings:manage", args=[token]))
     status = 422 if form.errors else 200
     return render(request, "bookings/manage_cancel.html", context, status=status)
@@ -259,6 +285,10 @@ def open_booking(request: HttpRequest, signed: str, pk: int) -> HttpResponse:
         return render(request, "bookings/lookup_expired.html", status=404)
     appointment = _upcoming(email).filter(pk=pk).first()
     if appointment is None:
-        return render(request, "bookings/manage_gone.html", status=404)
+        # Cancelled or over since the list was shown is "expired"; any other id, never ours.
+        mine = Appointment.objects.filter(pk=pk, client__in=Client.objects.with_email(email))
+        if mine.exists():
+            return render(request, "bookings/manage_gone.html", status=410)
+        return render(request, "bookings/manage_invalid.html", status=404)
     token = booking.issue_manage_token(appointment)
     return see_other(reverse("bookings:manage", args=[token]))

@@ -124,6 +124,13 @@ def build(request: Request, *, day: date | None) -> Picker:
     return Picker(days=days, day=chosen, times=[slot(start) for start in by_day.get(chosen, [])])
 
 
+def next_free_day(chosen: Picker) -> str:
+    """Return the sentence naming the day `chosen` opened on: the first with free times."""
+    if chosen.day is None:
+        return "There are no free times online at the moment."
+    return f"The next day with free times is {chosen.day:%A, %B} {chosen.day.day}."
+
+
 def day_times(request: Request, day: date) -> Picker:
     """Return the free times on one day only (the fragment a day tap loads)."""
     return Picker(day=day, times=[slot(s) for s in request.starts(day, day + timedelta(days=1))])

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from bookings import booking, online
 from bookings.forms import Choice, ChoiceForm, DetailsForm
-from bookings.models import BookingPolicy, Therapist
+from bookings.models import Appointment, BookingPolicy, Therapist
 from bookings.views import picker
 from clinic.ratelimit import limit_posts
 from services.models import Service
@@ -107,6 +107,8 @@ def _time_step(
 ) -> HttpResponse:
     wanted = picker.Request(choice.length, choice.therapist, policy, now)
     chosen = picker.build(wanted, day=choice.day)
+    if choice.day_passed and choice.day is None:
+        message = f"{message} {picker.next_free_day(chosen)}"
     context = {"picker": chosen, "message": message} | _picker_urls(choice)
     return _page(request, "bookings/book_time.html", choice, context, status)
 
@@ -269,6 +271,10 @@ def booked(request: HttpRequest, key: UUID) -> HttpResponse:
     token = request.session.get(BOOKED, {}).get(str(key))
     appointment = token and booking.appointment_for_token(token, now=timezone.now())
     if not appointment:
+        # "Already booked" only for a booking that exists; a key nobody booked with is not
+        # a page of ours.
+        if not Appointment.objects.filter(idempotency_key=key).exists():
+            raise Http404("No booking was made with this key.")
         return render(request, "bookings/book_already.html")
     context = {"appointment": appointment, "token": token, "policy": BookingPolicy.load()}
     return render(request, "bookings/book_confirmed.html", context)
