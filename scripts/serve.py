@@ -10,7 +10,8 @@ PYTHON = sys.executable
 
 
 def main() -> int:
-    port = os.environ.get("PORT", "8000")
+    # The children read PORT too: in debug, settings build SITE_URL (links in emails) from it.
+    port = os.environ.setdefault("PORT", "8000")
     commands = {
         "web": [
             PYTHON,
