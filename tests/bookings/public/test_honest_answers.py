@@ -55,9 +55,7 @@ def test_a_link_we_never_issued_says_it_is_not_valid(client, booked, token, suff
     assert FIND in response.text
 
 
-def test_a_link_after_the_session_says_it_has_expired_and_offers_find_my_bookings(
-    client, booked
-):
+def test_a_link_after_the_session_says_it_has_expired_and_offers_find_my_bookings(client, booked):
     with time_machine.travel(LATER + timedelta(hours=2), tick=False):
         responses = [client.get(manage_url(booked.token, s)) for s in ["", "move/", "cancel/"]]
 
@@ -76,9 +74,7 @@ def test_a_revoked_link_says_it_has_expired(client, booked):
     assert response.status_code == 410 and EXPIRED in page_text(response)
 
 
-def test_after_a_cancel_the_page_says_cancelled_once_and_offers_find_my_bookings(
-    client, booked
-):
+def test_after_a_cancel_the_page_says_cancelled_once_and_offers_find_my_bookings(client, booked):
     response = client.post(manage_url(booked.token, "cancel/"), {"reason": ""}, follow=True)
     again = client.get(manage_url(booked.token))
 
@@ -124,9 +120,7 @@ def test_the_confirmation_page_in_another_browser_says_already_booked(client, cl
 # --- times off the grid -----------------------------------------------------------------
 
 
-def test_a_start_between_the_steps_is_not_a_bookable_time_and_its_day_is_offered(
-    client, clinic
-):
+def test_a_start_between_the_steps_is_not_a_bookable_time_and_its_day_is_offered(client, clinic):
     url = path("details", length=clinic["length"].pk, therapist="maya", start="2026-12-08T10:07")
 
     shown = client.get(url)
