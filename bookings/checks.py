@@ -7,7 +7,7 @@ constraints still decide every race.
 
 import copy
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import connection
 from django.utils import timezone
@@ -30,6 +30,10 @@ class BookingError(Exception):
 
 class SlotTaken(BookingError):
     """The time was free when shown but is not any more (or never was bookable)."""
+
+
+class FullyBooked(SlotTaken):
+    """The therapist already has as many sessions that day as they take."""
 
 
 class ChangeNotAllowed(BookingError):
@@ -148,6 +152,45 @@ def refuse_if_blocked(*, therapist_id: int, start: datetime, end: datetime) -> N
         )
     if TimeOff.objects.filter(therapist_id=therapist_id, start__lt=end, end__gt=start).exists():
         raise SlotTaken("Sorry, that time has just been blocked. Please choose another.")
+
+
+def refuse_if_fully_booked(
+    *, therapist_id: int, start: datetime, policy: BookingPolicy, ignoring: int | None = None
+) -> None:
+    """Raise FullyBooked if the therapist's local day of `start` has reached their daily cap.
+
+    Closes the race between bookings of one therapist at different times on one day: each
+    passed the engine's count before any of them was written, and no constraint counts rows.
+    Racing bookings for the same therapist and local day queue on a transaction-level
+    advisory lock here, one at a time; the count is a later statement than the lock, so
+    (under READ COMMITTED) it sees every booking that the one before it committed. Staff
+    are held to the cap too: it protects the therapist. `ignoring` is an appointment being
+    moved, which must not count against itself.
+    """
+    name, own_cap = Therapist.objects.values_list("name", "max_sessions_per_day").get(
+        pk=therapist_id
+    )
+    cap = own_cap or policy.max_sessions_per_day
+    if cap is None:
+        return
+    tz = queries.clinic_tz()
+    day = start.astimezone(tz).date()
+    with connection.cursor() as cursor:
+        # Keys (therapist id, day number); no other advisory lock in the project uses two keys.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [therapist_id, day.toordinal()])
+    since = datetime.combine(day, time(), tzinfo=tz)  # local midnight, DST-correct
+    until = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz)
+    sessions = (
+        Appointment.objects.active()
+        .overlapping(since, until)  # the exclusion constraint's GiST index narrows the scan
+        .filter(therapist_id=therapist_id, start__gte=since, start__lt=until)
+        .exclude(pk=ignoring)
+        .count()
+    )
+    if sessions >= cap:
+        raise FullyBooked(
+            f"{name} is fully booked on {day:%a, %b} {day.day}. Please choose another day."
+        )
 
 
 def check_room(
