@@ -3,8 +3,9 @@
 Each function checks what it can in Python first, to answer with a clear message, then
 writes inside one transaction. Two people racing for the same time both pass the checks;
 the exclusion constraints let exactly one insert through, and the other gets ``SlotTaken``
-with fresh alternatives. Every message to the client is recorded (and its delivery queued)
-in the same transaction as the change that causes it.
+with fresh alternatives. Bookings racing for one therapist's day under a daily cap queue on
+a lock and count again (``refuse_if_fully_booked``). Every message to the client is
+recorded (and its delivery queued) in the same transaction as the change that causes it.
 """
 
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from bookings.checks import (
     check_policy,
     check_room,
     confirm_offer,
+    full_day,
     local_time,
     nearest_offers,
     refuse_if_blocked,
@@ -173,7 +175,7 @@ def book_appointment(
             # A double click waits on the day's lock for its twin, then finds the day full.
             if done := _booked_with(key):
                 return Booked(done, None, created=False)
-            raise _with_offers(full, service_length, start, now, therapist, policy) from None
+            raise full_day(full.message, service_length, start, now, therapist, policy) from None
     else:
         raise taken(service_length, start, now, therapist, policy)
     return Booked(appointment, token, created=True)
@@ -313,7 +315,7 @@ def reschedule_appointment(
                 messages.queue(current, messages.Kind.MOVED)
             messages.reschedule_reminder(current, policy=policy, now=now)
     except FullyBooked as full:
-        raise _with_offers(full, length, start, now, therapist, policy) from None
+        raise full_day(full.message, length, start, now, therapist, policy) from None
     except IntegrityError as error:
         if room is not None and _is_violation(error, "appointment_room_no_overlap"):
             raise SlotTaken(f"Sorry, {room.name} has just been taken at that time.") from error
@@ -323,21 +325,6 @@ def reschedule_appointment(
             raise
         raise taken(length, start, now, therapist, policy) from error
     return current
-
-
-def _with_offers(
-    full: FullyBooked,
-    service_length: ServiceLength,
-    start: datetime,
-    now: datetime,
-    therapist: Therapist | None,
-    policy: BookingPolicy,
-) -> FullyBooked:
-    """Return `full` with the nearest free times, looked up once the day's lock is released."""
-    offers = nearest_offers(
-        service_length=service_length, start=start, now=now, therapist=therapist, policy=policy
-    )
-    return FullyBooked(full.message, alternatives=offers)
 
 
 def _placement(appointment: Appointment) -> dict[str, str]:

@@ -2,12 +2,13 @@
 
 What the database cannot say in words (past, notice, horizon, not a bookable time, a room
 that does not suit) is checked here first, so people get a clear message; the exclusion
-constraints still decide every race.
+constraints still decide every race for a time. A daily cap is a count no constraint can
+hold, so the booking transaction decides it under a lock (``refuse_if_fully_booked``).
 """
 
 import copy
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.utils import timezone
@@ -119,9 +120,26 @@ def confirm_offer(
     else:
         therapist_id = next((s.therapist_id for s in found.any_therapist if s.start == start), None)
     room_id = found.room_for(start) if therapist_id is not None else None
+    if therapist_id is None and therapist is not None and _at_cap(found, therapist, day, policy):
+        raise full_day(
+            fully_booked(therapist.name, day), service_length, start, now, therapist, policy
+        )
     if therapist_id is None or room_id is None:
         raise taken(service_length, start, now, therapist, policy, "no longer available")
     return therapist_id, room_id
+
+
+def _at_cap(
+    found: queries.Availability, therapist: Therapist, day: date, policy: BookingPolicy
+) -> bool:
+    """Return whether the engine left `day` out for `therapist` because of their daily cap."""
+    cap = therapist.max_sessions_per_day or policy.max_sessions_per_day
+    return cap is not None and found.schedule.sessions_per_day.get((therapist.pk, day), 0) >= cap
+
+
+def fully_booked(name: str, day: date) -> str:
+    """Return why a full day is refused, e.g. "Maya is fully booked on Wed, Dec 2. ..."."""
+    return f"{name} is fully booked on {day:%a, %b} {day.day}. Please choose another day."
 
 
 def taken(
@@ -136,6 +154,21 @@ def taken(
         service_length=service_length, start=start, now=now, therapist=therapist, policy=policy
     )
     return SlotTaken(f"Sorry, that time was {how}.", alternatives=offers)
+
+
+def full_day(
+    message: str,
+    service_length: ServiceLength,
+    start: datetime,
+    now: datetime,
+    therapist: Therapist | None,
+    policy: BookingPolicy,
+) -> FullyBooked:
+    """Return FullyBooked with `message` and the nearest free times (on other days)."""
+    offers = nearest_offers(
+        service_length=service_length, start=start, now=now, therapist=therapist, policy=policy
+    )
+    return FullyBooked(message, alternatives=offers)
 
 
 def refuse_if_blocked(*, therapist_id: int, start: datetime, end: datetime) -> None:
@@ -188,9 +221,7 @@ def refuse_if_fully_booked(
         .count()
     )
     if sessions >= cap:
-        raise FullyBooked(
-            f"{name} is fully booked on {day:%a, %b} {day.day}. Please choose another day."
-        )
+        raise FullyBooked(fully_booked(name, day))
 
 
 def check_room(
