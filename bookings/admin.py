@@ -83,7 +83,17 @@ class TherapistAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["services"]
-    fields = ["name", "slug", "user", "credentials", "bio", "services", "active", "ordering"]
+    fields = [
+        "name",
+        "slug",
+        "user",
+        "credentials",
+        "bio",
+        "services",
+        "active",
+        "ordering",
+        "max_sessions_per_day",
+    ]
     inlines = [WeeklyHoursInline, DateHoursInline]
 
 

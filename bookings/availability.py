@@ -124,10 +124,11 @@ class Room:
 
 @dataclass(frozen=True, slots=True)
 class Therapist:
-    """A therapist and the services they offer."""
+    """A therapist, the services they offer, and their own daily cap (None: the policy's)."""
 
     therapist_id: int
     service_ids: frozenset[int]
+    max_sessions_per_day: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +175,8 @@ class ServiceRequest:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Clinic booking rules."""
+    """Clinic booking rules; ``max_sessions_per_day`` is each therapist's unless they have their
+    own."""
 
     step: timedelta = timedelta(minutes=15)
     min_notice: timedelta = ZERO
@@ -541,15 +543,18 @@ def _free_days(
     now_utc = now.astimezone(UTC)
     earliest, latest = now_utc + policy.min_notice, now_utc + policy.horizon
     days = [first_day + timedelta(days=n) for n in range(max(0, (end_day - first_day).days))]
-    index, cap = _Index(schedule, request.service_id), policy.max_sessions_per_day
+    index = _Index(schedule, request.service_id)
     length, before = request.length, request.buffer_before
     after = length + request.buffer_after
     # The last row for a repeated id wins, as the therapists are visited in id order.
-    offers = {
-        t.therapist_id: request.service_id in t.service_ids
-        for t in sorted(schedule.therapists, key=lambda t: t.therapist_id)
+    latest_row = {
+        t.therapist_id: t for t in sorted(schedule.therapists, key=attrgetter("therapist_id"))
     }
-    offering = [tid for tid, offered in offers.items() if offered]
+    caps = {
+        tid: t.max_sessions_per_day or policy.max_sessions_per_day
+        for tid, t in latest_row.items()
+        if request.service_id in t.service_ids
+    }
     # Each step narrows closed windows of acceptable starts; starts are generated only at the
     # end, so the cost follows the number of intervals and slots rather than of candidates.
     # Every step is an intersection, so their order is free: the steps that therapists with
@@ -559,7 +564,7 @@ def _free_days(
             continue
         hours = {
             tid: index.hours(tid, day)
-            for tid in offering
+            for tid, cap in caps.items()
             if cap is None or index.counts.get((tid, day), 0) < cap
         }
         local = _LocalDay(day, tz, policy.step)

@@ -3,8 +3,9 @@
 Each function checks what it can in Python first, to answer with a clear message, then
 writes inside one transaction. Two people racing for the same time both pass the checks;
 the exclusion constraints let exactly one insert through, and the other gets ``SlotTaken``
-with fresh alternatives. Every message to the client is recorded (and its delivery queued)
-in the same transaction as the change that causes it.
+with fresh alternatives. Bookings racing for one therapist's day under a daily cap queue on
+a lock and count again (``refuse_if_fully_booked``). Every message to the client is
+recorded (and its delivery queued) in the same transaction as the change that causes it.
 """
 
 from dataclasses import dataclass
@@ -19,14 +20,17 @@ from bookings import messages, queries
 from bookings.checks import (
     BookingError,
     ChangeNotAllowed,
+    FullyBooked,
     Offer,
     SlotTaken,
     check_policy,
     check_room,
     confirm_offer,
+    full_day,
     local_time,
     nearest_offers,
     refuse_if_blocked,
+    refuse_if_fully_booked,
     staff_policy,
     taken,
 )
@@ -167,6 +171,11 @@ def book_appointment(
             if not _is_deadlock(error):
                 raise
             # The other booking goes ahead; trying again meets it as a plain conflict.
+        except FullyBooked as full:
+            # A double click waits on the day's lock for its twin, then finds the day full.
+            if done := _booked_with(key):
+                return Booked(done, None, created=False)
+            raise full_day(full.message, service_length, start, now, therapist, policy) from None
     else:
         raise taken(service_length, start, now, therapist, policy)
     return Booked(appointment, token, created=True)
@@ -189,6 +198,7 @@ def _insert_booking(
     with transaction.atomic():
         end = start + timedelta(minutes=service_length.minutes)
         refuse_if_blocked(therapist_id=therapist_id, start=start, end=end)
+        refuse_if_fully_booked(therapist_id=therapist_id, start=start, policy=policy)
         appointment = Appointment.objects.create(
             client=client,
             therapist_id=therapist_id,
@@ -288,6 +298,10 @@ def reschedule_appointment(
             current.move_to(start)
             current.therapist_id, current.room_id, current.updated_by = therapist_id, room_id, by
             refuse_if_blocked(therapist_id=therapist_id, start=current.start, end=current.end)
+            # A move onto another day or therapist takes a session there like a booking does.
+            refuse_if_fully_booked(
+                therapist_id=therapist_id, start=current.start, policy=policy, ignoring=current.pk
+            )
             current.save()
             after = _placement(current)  # a changed therapist or room id drops its cached row
             AppointmentChange.objects.create(
@@ -300,6 +314,8 @@ def reschedule_appointment(
             if notify:
                 messages.queue(current, messages.Kind.MOVED)
             messages.reschedule_reminder(current, policy=policy, now=now)
+    except FullyBooked as full:
+        raise full_day(full.message, length, start, now, therapist, policy) from None
     except IntegrityError as error:
         if room is not None and _is_violation(error, "appointment_room_no_overlap"):
             raise SlotTaken(f"Sorry, {room.name} has just been taken at that time.") from error
@@ -418,6 +434,7 @@ __all__ = [
     "Booked",
     "BookingError",
     "ChangeNotAllowed",
+    "FullyBooked",
     "Offer",
     "SlotTaken",
     "appointment_for_token",

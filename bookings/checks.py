@@ -2,12 +2,13 @@
 
 What the database cannot say in words (past, notice, horizon, not a bookable time, a room
 that does not suit) is checked here first, so people get a clear message; the exclusion
-constraints still decide every race.
+constraints still decide every race for a time. A daily cap is a count no constraint can
+hold, so the booking transaction decides it under a lock (``refuse_if_fully_booked``).
 """
 
 import copy
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.utils import timezone
@@ -30,6 +31,10 @@ class BookingError(Exception):
 
 class SlotTaken(BookingError):
     """The time was free when shown but is not any more (or never was bookable)."""
+
+
+class FullyBooked(SlotTaken):
+    """The therapist already has as many sessions that day as they take."""
 
 
 class ChangeNotAllowed(BookingError):
@@ -115,9 +120,26 @@ def confirm_offer(
     else:
         therapist_id = next((s.therapist_id for s in found.any_therapist if s.start == start), None)
     room_id = found.room_for(start) if therapist_id is not None else None
+    if therapist_id is None and therapist is not None and _at_cap(found, therapist, day, policy):
+        raise full_day(
+            fully_booked(therapist.name, day), service_length, start, now, therapist, policy
+        )
     if therapist_id is None or room_id is None:
         raise taken(service_length, start, now, therapist, policy, "no longer available")
     return therapist_id, room_id
+
+
+def _at_cap(
+    found: queries.Availability, therapist: Therapist, day: date, policy: BookingPolicy
+) -> bool:
+    """Return whether the engine left `day` out for `therapist` because of their daily cap."""
+    cap = therapist.max_sessions_per_day or policy.max_sessions_per_day
+    return cap is not None and found.schedule.sessions_per_day.get((therapist.pk, day), 0) >= cap
+
+
+def fully_booked(name: str, day: date) -> str:
+    """Return why a full day is refused, e.g. "Maya is fully booked on Wed, Dec 2. ..."."""
+    return f"{name} is fully booked on {day:%a, %b} {day.day}. Please choose another day."
 
 
 def taken(
@@ -134,6 +156,21 @@ def taken(
     return SlotTaken(f"Sorry, that time was {how}.", alternatives=offers)
 
 
+def full_day(
+    message: str,
+    service_length: ServiceLength,
+    start: datetime,
+    now: datetime,
+    therapist: Therapist | None,
+    policy: BookingPolicy,
+) -> FullyBooked:
+    """Return FullyBooked with `message` and the nearest free times (on other days)."""
+    offers = nearest_offers(
+        service_length=service_length, start=start, now=now, therapist=therapist, policy=policy
+    )
+    return FullyBooked(message, alternatives=offers)
+
+
 def refuse_if_blocked(*, therapist_id: int, start: datetime, end: datetime) -> None:
     """Raise SlotTaken if the therapist's time has been blocked since we checked.
 
@@ -148,6 +185,43 @@ def refuse_if_blocked(*, therapist_id: int, start: datetime, end: datetime) -> N
         )
     if TimeOff.objects.filter(therapist_id=therapist_id, start__lt=end, end__gt=start).exists():
         raise SlotTaken("Sorry, that time has just been blocked. Please choose another.")
+
+
+def refuse_if_fully_booked(
+    *, therapist_id: int, start: datetime, policy: BookingPolicy, ignoring: int | None = None
+) -> None:
+    """Raise FullyBooked if the therapist's local day of `start` has reached their daily cap.
+
+    Closes the race between bookings of one therapist at different times on one day: each
+    passed the engine's count before any of them was written, and no constraint counts rows.
+    Racing bookings for the same therapist and local day queue on a transaction-level
+    advisory lock here, one at a time; the count is a later statement than the lock, so
+    (under READ COMMITTED) it sees every booking that the one before it committed. Staff
+    are held to the cap too: it protects the therapist. `ignoring` is an appointment being
+    moved, which must not count against itself.
+    """
+    name, own_cap = Therapist.objects.values_list("name", "max_sessions_per_day").get(
+        pk=therapist_id
+    )
+    cap = own_cap or policy.max_sessions_per_day
+    if cap is None:
+        return
+    tz = queries.clinic_tz()
+    day = start.astimezone(tz).date()
+    with connection.cursor() as cursor:
+        # Keys (therapist id, day number); no other advisory lock in the project uses two keys.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [therapist_id, day.toordinal()])
+    since = datetime.combine(day, time(), tzinfo=tz)  # local midnight, DST-correct
+    until = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz)
+    sessions = (
+        Appointment.objects.active()
+        .overlapping(since, until)  # the exclusion constraint's GiST index narrows the scan
+        .filter(therapist_id=therapist_id, start__gte=since, start__lt=until)
+        .exclude(pk=ignoring)
+        .count()
+    )
+    if sessions >= cap:
+        raise FullyBooked(fully_booked(name, day))
 
 
 def check_room(

@@ -26,8 +26,8 @@ DAY = timedelta(days=1)
 # own speed. Every row is (kind, therapist id, room id or weekday, date, wall-clock start and
 # end, timestamptz start and end), with NULL where a kind has no value.
 #
-# * the therapists offering the service (all active ones, or those in %(chosen)s), and the
-#   active rooms suiting it;
+# * the therapists offering the service (all active ones, or those in %(chosen)s) with their
+#   own daily cap (NULL: the clinic's), and the active rooms suiting it;
 # * their weekly hours, and their hours for dates in the range (NULL times: a day off);
 # * their time off overlapping the window, and the clinic's closures in the range;
 # * active appointments overlapping the window that hold one of those therapists or rooms,
@@ -35,7 +35,7 @@ DAY = timedelta(days=1)
 #   and the status list are the exclusion constraints' own, so their GiST indexes serve it.
 SCHEDULE_SQL = """
 WITH therapist AS (
-    SELECT id FROM bookings_therapist
+    SELECT id, max_sessions_per_day FROM bookings_therapist
      WHERE active
        AND id IN (SELECT therapist_id FROM bookings_therapist_services
                    WHERE service_id = %(service)s)
@@ -45,7 +45,7 @@ WITH therapist AS (
      WHERE active
        AND id IN (SELECT room_id FROM bookings_room_services WHERE service_id = %(service)s)
 )
-SELECT 'therapist', id, NULL::bigint, NULL::date, NULL::time, NULL::time,
+SELECT 'therapist', id, max_sessions_per_day::bigint, NULL::date, NULL::time, NULL::time,
        NULL::timestamptz, NULL::timestamptz
   FROM therapist
 UNION ALL
@@ -137,9 +137,8 @@ def load_schedule(
 
 def _schedule(service_id: int, rows: list[tuple]) -> engine.Schedule:
     """Return the engine's schedule from the rows of ``SCHEDULE_SQL``."""
-    therapist_ids, room_ids, weekly, dated, time_off, closures, appointments = (
-        [] for _ in range(7)
-    )
+    room_ids, weekly, dated, time_off, closures, appointments = ([] for _ in range(6))
+    caps: dict[int, int | None] = {}  # therapist id -> their own daily cap
     for kind, tid, other, day, start, end, since, until in rows:
         if kind == "appointment":
             appointments.append((tid, other, day, since, until))
@@ -152,16 +151,16 @@ def _schedule(service_id: int, rows: list[tuple]) -> engine.Schedule:
         elif kind == "closure":
             closures.append(day)
         elif kind == "therapist":
-            therapist_ids.append(tid)
+            caps[tid] = other
         elif kind == "room":
             room_ids.append(other)
     service_ids = frozenset({service_id})
     rooms = [engine.Room(pk, service_ids) for pk in room_ids]
-    if not therapist_ids:
+    if not caps:
         return engine.Schedule(therapists=(), weekly_hours=(), rooms=rooms)
     # An appointment is busy time for its therapist if they are being offered, for its room if
     # the room suits the service, and a session on its therapist's day for the daily cap.
-    therapists, suitable = set(therapist_ids), set(room_ids)
+    therapists, suitable = caps.keys(), set(room_ids)
     busy, room_busy, sessions = [], [], Counter()
     for tid, rid, day, since, until in appointments:
         span = engine.Span(since, until)
@@ -171,7 +170,7 @@ def _schedule(service_id: int, rows: list[tuple]) -> engine.Schedule:
         if rid in suitable:
             room_busy.append(engine.RoomBusy(rid, span))
     return engine.Schedule(
-        therapists=[engine.Therapist(pk, service_ids) for pk in therapist_ids],
+        therapists=[engine.Therapist(pk, service_ids, cap) for pk, cap in caps.items()],
         weekly_hours=weekly,
         rooms=rooms,
         date_hours=dated,

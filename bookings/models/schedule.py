@@ -76,6 +76,14 @@ class Therapist(models.Model):
         default=True, help_text="Inactive therapists are hidden and cannot be booked."
     )
     ordering = models.PositiveSmallIntegerField(default=0)
+    max_sessions_per_day = models.PositiveSmallIntegerField(
+        "maximum sessions per day",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Leave empty to use the clinic's limit in the booking policy. "
+        "Staff bookings are held to it too.",
+    )
     # SHA-256 of the secret in the therapist's calendar-feed URL; empty until one is issued.
     # Resetting it revokes every copy of the old URL.
     feed_token_digest = models.CharField(max_length=64, blank=True, editable=False)
@@ -284,7 +292,7 @@ class BookingPolicy(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
-        help_text="Leave empty for no limit.",
+        help_text="Leave empty for no limit. A therapist's own limit, if set, replaces it.",
     )
     reminder_hours_before = models.PositiveSmallIntegerField(
         "reminder (hours before)", default=24, validators=[MinValueValidator(1)]

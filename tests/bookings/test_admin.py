@@ -90,6 +90,26 @@ def test_admin_saves_weekly_hours_with_a_break(admin_client, maya):
     ]
 
 
+@pytest.mark.parametrize(("typed", "saved"), [("2", 2), ("", None)])
+def test_admin_sets_or_clears_a_therapist_s_own_daily_cap(admin_client, maya, typed, saved):
+    url = reverse("admin:bookings_therapist_change", args=[maya.pk])
+    response = admin_client.post(url, therapist_form(maya, []) | {"max_sessions_per_day": typed})
+
+    assert response.status_code == 302
+    maya.refresh_from_db()
+    assert maya.max_sessions_per_day == saved
+
+
+def test_admin_refuses_a_daily_cap_of_zero(admin_client, maya):
+    url = reverse("admin:bookings_therapist_change", args=[maya.pk])
+    response = admin_client.post(url, therapist_form(maya, []) | {"max_sessions_per_day": "0"})
+
+    assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 1." in response.text
+    maya.refresh_from_db()
+    assert maya.max_sessions_per_day is None
+
+
 def test_admin_rejects_hours_overlapping_saved_hours_naming_the_clash(admin_client, maya):
     response = change(admin_client, maya, [(0, "12:00", "14:00")])
 

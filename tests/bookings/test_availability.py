@@ -232,6 +232,17 @@ def test_max_sessions_per_day_cuts_the_therapist_off_that_day() -> None:
     assert slots(sched, MONDAY + timedelta(days=1), policy=policy) != []
 
 
+def test_a_therapist_s_own_cap_replaces_the_policy_s_either_way() -> None:
+    def capped_at(cap: int) -> Schedule:
+        return schedule(
+            therapists=[Therapist(1, frozenset({MASSAGE}), max_sessions_per_day=cap)],
+            sessions_per_day={(1, MONDAY): 2},
+        )
+
+    assert slots(capped_at(3), policy=replace(POLICY, max_sessions_per_day=1)) != []
+    assert slots(capped_at(2), policy=POLICY) == []  # the policy itself has no cap
+
+
 def test_a_slot_is_gone_when_every_suitable_room_is_busy() -> None:
     span = Span(local(MONDAY, 10), local(MONDAY, 11))
     rooms = [MASSAGE_ROOM, Room(2, frozenset({MASSAGE, CUPPING}))]
@@ -556,7 +567,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 
     rooms = draw(st.sets(st.integers(1, 3), min_size=1, max_size=3))
     sched = Schedule(
-        therapists=[Therapist(i, draw(services)) for i in ids],
+        therapists=[
+            Therapist(i, draw(services), draw(st.sampled_from([None, None, 1, 2]))) for i in ids
+        ],
         weekly_hours=[weekly(), *some(weekly, 4)],
         rooms=[Room(r, draw(services)) for r in rooms],
         date_hours=some(dated, 2),
@@ -646,7 +659,7 @@ def oracle(sc: Scenario) -> dict[int, list[datetime]]:
         busy = [b.span for b in sc.schedule.busy if b.therapist_id == tid]
         off = [o.span for o in sc.schedule.time_off if o.therapist_id == tid]
         for day in sc.days:
-            cap = pol.max_sessions_per_day
+            cap = therapist.max_sessions_per_day or pol.max_sessions_per_day
             if day in sc.schedule.closures or (
                 cap is not None and sc.schedule.sessions_per_day.get((tid, day), 0) >= cap
             ):

@@ -304,6 +304,39 @@ def test_the_daily_cap_counts_sessions_in_the_database(clinic):
     }
 
 
+def test_a_therapist_s_own_cap_reaches_the_engine_and_overrides_the_clinic_s(clinic):
+    length, room = clinic
+    maya, tom = staff(length, 2)
+    maya.max_sessions_per_day = 1
+    maya.save()
+    rooms = {maya: room, tom: make_room(services=[length.service])}
+    for therapist in (maya, tom):
+        for start in (at("09:00"), at("14:00")):
+            make_appointment(therapist=therapist, room=rooms[therapist], start=start, length=length)
+    loose = BookingPolicy(slot_step_minutes=15, min_notice_hours=12, max_sessions_per_day=3)
+
+    found = queries.available_slots(
+        service_length=length,
+        policy=loose,
+        now=NOW,
+        start_date=MONDAY,
+        end_date=MONDAY + timedelta(days=2),
+    )
+
+    assert {(t.therapist_id, t.max_sessions_per_day) for t in found.schedule.therapists} == {
+        (maya.pk, 1),
+        (tom.pk, None),
+    }
+    days = {
+        tid: {s.astimezone(NY).date() for s in found.by_therapist[tid]}
+        for tid in found.by_therapist
+    }
+    assert days == {
+        maya.pk: {MONDAY + timedelta(days=1)},
+        tom.pk: {MONDAY, MONDAY + timedelta(days=1)},
+    }
+
+
 def test_nothing_is_read_outside_the_notice_and_horizon(clinic, django_assert_num_queries):
     length, _ = clinic
     staff(length)

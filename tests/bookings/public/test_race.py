@@ -1,4 +1,5 @@
-"""Many people asking for the same therapist and time at once: exactly one gets it."""
+"""Many people asking for the same therapist and time (or day, under a cap) at once: exactly
+one gets it."""
 
 import html
 import re
@@ -13,11 +14,11 @@ import time_machine
 from django.utils import timezone
 
 from bookings import booking, queries
-from bookings.models import Appointment, BookingPolicy, Therapist
+from bookings.models import Appointment, AppointmentChange, BookingPolicy, Room, Therapist
 from services.models import ServiceLength
 from tests import live
 from tests.bookings.public.conftest import NOW, RACERS, TUESDAY_10, details_data, make_clinic
-from tests.factories import make_client
+from tests.factories import make_appointment, make_client, make_date_hours
 from tests.helpers import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,6 +70,101 @@ def test_one_submission_racing_itself_books_once(wide_pool):
     assert all(isinstance(r, booking.Booked) for r in results), results
     assert sum(r.created for r in results) == 1
     assert len({r.appointment.pk for r in results}) == 1
+
+
+# --- the daily cap: different times, one therapist, one day ------------------------------
+
+CAPPED_RACERS = 10
+SESSION = timedelta(minutes=75)  # the 60' session and its 15' turnover, back to back
+
+
+def _long_tuesday(clinic: dict) -> list:
+    """Cap the clinic at one session a day and give Maya room for eleven on Tuesday."""
+    BookingPolicy.objects.update(max_sessions_per_day=1)
+    make_date_hours(clinic["maya"], day=TUESDAY_10.date(), start="07:00", end="21:00")
+    return [TUESDAY_10.replace(hour=7) + SESSION * n for n in range(11)]
+
+
+def test_ten_bookings_racing_for_different_times_under_a_cap_of_one_book_exactly_one(
+    wide_pool,
+):
+    with time_machine.travel(NOW, tick=False):
+        clinic = make_clinic()
+        starts = _long_tuesday(clinic)
+        clients = [make_client() for _ in range(CAPPED_RACERS)]
+
+        def attempt(i: int) -> booking.Booked:
+            return booking.book_appointment(
+                client=clients[i],
+                service_length=clinic["length"],
+                start=starts[i],
+                now=timezone.now(),
+                therapist=clinic["maya"],
+                key=uuid4(),
+            )
+
+        results = race(CAPPED_RACERS, attempt)
+
+    booked = [r for r in results if isinstance(r, booking.Booked)]
+    refused = [r for r in results if isinstance(r, booking.SlotTaken)]
+    assert len(booked) == 1 and len(refused) == CAPPED_RACERS - 1, results
+    assert all(
+        r.alternatives
+        and TUESDAY_10.date() not in {timezone.localdate(o.start) for o in r.alternatives}
+        for r in refused
+    )
+    assert Appointment.objects.active().filter(therapist=clinic["maya"]).count() == 1
+
+
+def test_one_submission_racing_itself_under_a_cap_of_one_books_once(wide_pool):
+    # Each double click waits on the day's lock for its twin, then finds the day full: it
+    # must answer with the twin's booking, not "fully booked".
+    with time_machine.travel(NOW, tick=False):
+        clinic = make_clinic()
+        _long_tuesday(clinic)
+        client, key = make_client(), uuid4()
+
+        def attempt(_: int) -> booking.Booked:
+            return booking.book_appointment(
+                client=client,
+                service_length=clinic["length"],
+                start=TUESDAY_10,
+                now=timezone.now(),
+                therapist=clinic["maya"],
+                key=key,
+            )
+
+        results = race(8, attempt)
+
+    assert all(isinstance(r, booking.Booked) for r in results), results
+    assert sum(r.created for r in results) == 1
+    assert Appointment.objects.count() == 1
+
+
+def test_two_moves_racing_into_one_day_under_a_cap_of_one_move_one(wide_pool):
+    with time_machine.travel(NOW, tick=False):
+        clinic = make_clinic()
+        starts = _long_tuesday(clinic)
+        room = Room.objects.first()
+        wednesday = TUESDAY_10 + timedelta(days=1)
+        movers = [
+            make_appointment(therapist=clinic["maya"], room=room, start=at, length=clinic["length"])
+            for at in (wednesday, wednesday + 2 * SESSION)
+        ]
+
+        def attempt(i: int) -> Appointment:
+            return booking.reschedule_appointment(
+                appointment=movers[i], start=starts[i * 3], now=timezone.now()
+            )
+
+        results = race(2, attempt)
+
+    moved = [r for r in results if isinstance(r, Appointment)]
+    refused = [r for r in results if isinstance(r, booking.SlotTaken)]
+    assert len(moved) == len(refused) == 1, results
+    on_tuesday = Appointment.objects.filter(start__date=TUESDAY_10.date())
+    assert on_tuesday.count() == 1
+    assert AppointmentChange.objects.filter(action=AppointmentChange.Action.MOVED).count() == 1
 
 
 # --- over HTTP, against two gunicorn processes ------------------------------------------

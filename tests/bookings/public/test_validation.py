@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from bookings.models import Appointment, Client, RunnerIntake
+from bookings.models import Appointment, BookingPolicy, Client, RunnerIntake
 from tests.bookings.public.conftest import (
     NOW,
     TUESDAY_10,
@@ -132,6 +132,29 @@ def test_a_time_taken_while_the_form_was_open_shows_just_taken_with_alternatives
     assert response.status_code == 409
     assert "Sorry, that time was just taken" in response.text
     assert "Book Tuesday, December 8 at 11:15 AM" in response.text  # one tap books it
+    assert Appointment.objects.count() == 1
+    assert not RunnerIntake.objects.exists()
+
+
+def test_a_day_filled_while_the_form_was_open_says_so_and_offers_other_days(client, clinic):
+    BookingPolicy.objects.update(max_sessions_per_day=1)
+    form = client.get(details_path(clinic))
+    assert form.status_code == 200
+    make_appointment(
+        therapist=clinic["maya"],
+        room=clinic["length"].service.rooms.first(),
+        start=TUESDAY_10.replace(hour=14),
+        length=clinic["length"],
+    )
+
+    response = confirm(client, clinic, TUESDAY_10)
+
+    assert response.status_code == 409
+    assert "Maya Brooks is fully booked on Tue, Dec 8. Please choose another day." in page_text(
+        response
+    )
+    assert "Book Wednesday, December 9 at 9:00 AM" in response.text
+    assert "Book Tuesday" not in response.text
     assert Appointment.objects.count() == 1
     assert not RunnerIntake.objects.exists()
 
