@@ -25,7 +25,8 @@ Kind = ClientMessage.Kind
 MAX_RETRY_DELAY = timedelta(minutes=15)
 # With the default 30 s first delay, eight tries span about an hour and a half.
 DEFAULT_MAX_ATTEMPTS = 8
-# A reminder arriving later than this before the session is noise, not help.
+# A reminder arriving later than this before the session is noise, not help (or half the
+# policy's lead time, if that is shorter).
 REMINDER_MIN_LEAD = timedelta(hours=1)
 ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
 
@@ -130,7 +131,9 @@ def stale_reminder(message: ClientMessage, *, now: datetime) -> str:
         return f"appointment {appointment.get_status_display().lower()}"
     if message.for_start is not None and appointment.start != message.for_start:
         return "appointment moved"
-    if appointment.start - now < REMINDER_MIN_LEAD:
+    # With a one-hour reminder policy, a worker a few seconds late must not drop it.
+    lead = min(REMINDER_MIN_LEAD, timedelta(hours=BookingPolicy.load().reminder_hours_before) / 2)
+    if appointment.start - now < lead:
         return "too close to the start" if appointment.start > now else "appointment started"
     return ""
 

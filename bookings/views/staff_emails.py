@@ -22,9 +22,9 @@ RELATED = ("appointment__client", "appointment__service_length__service")
 @require_safe
 def emails(request: HttpRequest) -> HttpResponse:
     failed = list(
-        ClientMessage.objects.failed().select_related(*RELATED).order_by("-failed_at", "-pk")[
-            : LIMIT + 1
-        ]
+        ClientMessage.objects.failed()
+        .select_related(*RELATED)
+        .order_by("-failed_at", "-pk")[: LIMIT + 1]
     )
     # Pending and due, or already refused once: scheduled reminders are not news.
     waiting = (
