@@ -37,7 +37,7 @@ def test_a_refused_email_fails_once_and_shows_on_both_staff_pages(clinic, desk):
     assert not DBTaskResult.objects.ready().exists()
     listing = desk.get(reverse("staff:emails"))
     assert listing.status_code == 200
-    [row] = listing.text.split('<table class="table emails-failed">')[1].split("<tr>")[2:3]
+    [row] = listing.text.split('<ul class="list-group emails-failed">')[1].split("<li")[1:2]
     for shown in ("Jess Runner", "(404) 555-0100", "Confirmation", "550 No such user"):
         assert shown in row
     assert reverse("staff:appointment", args=[appointment.pk]) in row
@@ -59,8 +59,8 @@ def test_the_list_puts_the_newest_failure_first_and_shows_retrying_mail(clinic, 
     page = desk.get(reverse("staff:emails")).text
 
     assert page.index("550 new") < page.index("550 old")
-    waiting = page.split('<table class="table emails-waiting">')[1]
-    assert "451 busy (2 tries)" in waiting
+    waiting = page.split('<ul class="list-group emails-waiting">')[1]
+    assert "Last error: 451 busy (2 tries)" in waiting
     assert "Reminder" not in waiting  # a reminder not yet due is not news
 
 
