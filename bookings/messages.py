@@ -147,7 +147,7 @@ def _skip(message: ClientMessage, reason: str) -> str:
 def _fail(message: ClientMessage, reason: str, *, now: datetime) -> str:
     message.status, message.reason, message.failed_at = ClientMessage.Status.FAILED, reason, now
     message.save(update_fields=["status", "reason", "failed_at", "attempts", "last_error"])
-    logger.error("mail refused for good; message %s failed: %s", message.pk, reason)
+    logger.error("mail given up; message %s failed: %s", message.pk, reason)
     return "failed"
 
 
