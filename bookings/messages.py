@@ -3,10 +3,14 @@
 ``queue`` runs inside the caller's transaction: the ClientMessage row and its delivery task
 (django-tasks-db, the same database) commit or roll back together with the booking, so a
 confirmed booking never loses its email. ``deliver`` runs in the worker; when the mail
-server is down it records the failure and queues itself again with a growing delay.
+server is down it records the failure and queues itself again with a growing delay. A
+permanent refusal (a 5xx answer) or ``MAIL_MAX_ATTEMPTS`` tries end the message as FAILED,
+shown to the front desk; a reminder is sent only while it still makes sense (the
+appointment booked, at the start it was scheduled for, and at least an hour away).
 """
 
 import logging
+import re
 import smtplib
 from datetime import datetime, timedelta
 
@@ -19,6 +23,12 @@ from bookings.models import Appointment, BookingPolicy, ClientMessage
 logger = logging.getLogger(__name__)
 Kind = ClientMessage.Kind
 MAX_RETRY_DELAY = timedelta(minutes=15)
+# With the default 30 s first delay, eight tries span about an hour and a half.
+DEFAULT_MAX_ATTEMPTS = 8
+# A reminder arriving later than this before the session is noise, not help (or half the
+# policy's lead time, if that is shorter).
+REMINDER_MIN_LEAD = timedelta(hours=1)
+ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
 
 
 def _enqueue(message: ClientMessage) -> None:
@@ -30,10 +40,16 @@ def _enqueue(message: ClientMessage) -> None:
     task.enqueue(message.pk)
 
 
-def queue(appointment: Appointment, kind: str, *, due_at: datetime | None = None) -> ClientMessage:
+def queue(
+    appointment: Appointment,
+    kind: str,
+    *,
+    due_at: datetime | None = None,
+    for_start: datetime | None = None,
+) -> ClientMessage:
     """Record that `appointment`'s client is owed a `kind` email and queue its delivery."""
     message = ClientMessage.objects.create(
-        appointment=appointment, kind=kind, due_at=due_at or timezone.now()
+        appointment=appointment, kind=kind, due_at=due_at or timezone.now(), for_start=for_start
     )
     _enqueue(message)
     return message
@@ -49,7 +65,7 @@ def queue_lookup(email: str) -> ClientMessage:
 def skip_reminders(appointment: Appointment) -> None:
     """Withdraw reminders not yet sent (after a cancellation, a no-show or a move)."""
     appointment.messages.pending().filter(kind=Kind.REMINDER).update(
-        status=ClientMessage.Status.SKIPPED
+        status=ClientMessage.Status.SKIPPED, reason="withdrawn after a change"
     )
 
 
@@ -57,7 +73,7 @@ def schedule_reminder(appointment: Appointment, *, policy: BookingPolicy, now: d
     """Queue the reminder of a new appointment, due before its start."""
     due_at = appointment.start - timedelta(hours=policy.reminder_hours_before)
     if due_at > now:  # a booking made inside the reminder window needs none
-        queue(appointment, Kind.REMINDER, due_at=due_at)
+        queue(appointment, Kind.REMINDER, due_at=due_at, for_start=appointment.start)
 
 
 def reschedule_reminder(appointment: Appointment, *, policy: BookingPolicy, now: datetime) -> None:
@@ -72,8 +88,84 @@ def retry_delay(attempts: int) -> timedelta:
     return min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
 
 
+def max_attempts() -> int:
+    """Return how many delivery attempts a message gets before it is marked failed."""
+    return getattr(settings, "MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+
+
+def describe(error: Exception) -> str:
+    """Return a short account of a mail error (its SMTP code and text, no address)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
+        code, text = next(iter(error.recipients.values()))
+    elif isinstance(error, smtplib.SMTPResponseException):
+        code, text = error.smtp_code, error.smtp_error
+    else:
+        return type(error).__name__
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    # Servers often echo the recipient ("<jess@example.com>: no such user"); it stays out.
+    text = " ".join(ADDRESS.sub("<recipient>", str(text)).split())
+    return f"{code} {text}"[:120]
+
+
+def is_permanent(error: Exception) -> bool:
+    """Return whether the mail server refused for good (a 5xx answer), so retrying is futile."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        # The clinic's own login, not this message: failing it would fail every message
+        # until someone fixes the settings, so it retries (up to the attempt limit).
+        return False
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+def stale_reminder(message: ClientMessage, *, now: datetime) -> str:
+    """Return why a due reminder should no longer go out, or "" if it should.
+
+    The worker may have been down past the session, or the appointment moved after its
+    reminder's task was queued; either way the runner needs no reminder of a wrong time.
+    """
+    appointment = message.appointment
+    if appointment.status != Appointment.Status.BOOKED:
+        return f"appointment {appointment.get_status_display().lower()}"
+    if message.for_start is not None and appointment.start != message.for_start:
+        return "appointment moved"
+    # With a one-hour reminder policy, a worker a few seconds late must not drop it.
+    lead = min(REMINDER_MIN_LEAD, timedelta(hours=BookingPolicy.load().reminder_hours_before) / 2)
+    if appointment.start - now < lead:
+        return "too close to the start" if appointment.start > now else "appointment started"
+    return ""
+
+
+def _skip(message: ClientMessage, reason: str) -> str:
+    message.status, message.reason = ClientMessage.Status.SKIPPED, reason
+    message.save(update_fields=["status", "reason"])
+    return "skipped"
+
+
+def _fail(message: ClientMessage, reason: str, *, now: datetime) -> str:
+    message.status, message.reason, message.failed_at = ClientMessage.Status.FAILED, reason, now
+    message.save(update_fields=["status", "reason", "failed_at", "attempts", "last_error"])
+    logger.error("mail given up; message %s failed: %s", message.pk, reason)
+    return "failed"
+
+
+def _retry_later(message: ClientMessage, *, now: datetime) -> str:
+    message.due_at = message.queued_at = now + retry_delay(message.attempts)
+    message.save(update_fields=["attempts", "last_error", "due_at", "queued_at"])
+    _enqueue(message)
+    logger.warning(
+        "mail server unavailable (%s); message %s retries at %s",
+        message.last_error,
+        message.pk,
+        message.due_at.isoformat(timespec="seconds"),
+    )
+    return "retry scheduled"
+
+
 def deliver(message_id: int) -> str:
-    """Send one pending message; on a mail-server failure, queue another attempt."""
+    """Send one pending message; retry a passing failure later, give up on a final one."""
     from bookings import emails
 
     with transaction.atomic():
@@ -91,27 +183,22 @@ def deliver(message_id: int) -> str:
         if message is None:
             return "nothing to send"
         now = timezone.now()
-        no_address = message.kind != Kind.LOOKUP and not message.appointment.client.email
-        if no_address or (message.kind == Kind.REMINDER and message.appointment.status != "booked"):
-            message.status = ClientMessage.Status.SKIPPED
-            message.save(update_fields=["status"])
-            return "skipped"
+        if message.kind != Kind.LOOKUP and not message.appointment.client.email:
+            return _skip(message, "no email address")
+        if message.kind == Kind.REMINDER and (why := stale_reminder(message, now=now)):
+            return _skip(message, why)
         email = emails.compose(message, now=now)
         try:
             email.send()
         except (smtplib.SMTPException, OSError) as error:
             message.attempts += 1
-            message.last_error = type(error).__name__
-            message.due_at = message.queued_at = now + retry_delay(message.attempts)
-            message.save(update_fields=["attempts", "last_error", "due_at", "queued_at"])
-            _enqueue(message)
-            logger.warning(
-                "mail server unavailable (%s); message %s retries at %s",
-                type(error).__name__,
-                message.pk,
-                message.due_at.isoformat(timespec="seconds"),
-            )
-            return "retry scheduled"
+            message.last_error = describe(error)
+            if is_permanent(error):
+                return _fail(message, message.last_error, now=now)
+            if message.attempts >= max_attempts():
+                reason = f"gave up after {message.attempts} attempts ({message.last_error})"
+                return _fail(message, reason[:200], now=now)
+            return _retry_later(message, now=now)
         message.status, message.sent_at = ClientMessage.Status.SENT, now
         message.save(update_fields=["status", "sent_at"])
     return "sent"

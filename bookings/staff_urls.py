@@ -6,7 +6,7 @@ no URL converter is registered project-wide.
 
 from django.urls import path, re_path
 
-from bookings.views import staff, staff_appointments, staff_clients
+from bookings.views import staff, staff_appointments, staff_clients, staff_emails
 
 DAY = r"(?P<day>\d{4}-\d{2}-\d{2})"
 
@@ -30,6 +30,8 @@ urlpatterns = [
     path("clients/", staff_clients.clients, name="clients"),
     path("clients/<int:pk>/", staff_clients.client, name="client"),
     path("clients/<int:pk>/notes/", staff_clients.client_notes, name="client_notes"),
+    # Client emails the mail server refused.
+    path("emails/", staff_emails.emails, name="emails"),
     # Therapists.
     path("me/", staff.my_schedule, name="my_schedule"),
     path("me/calendar/", staff.my_calendar, name="my_calendar"),

@@ -7,6 +7,7 @@ from decimal import Decimal
 from bookings.models import (
     Appointment,
     Client,
+    ClientMessage,
     DateHours,
     Room,
     Therapist,
@@ -129,3 +130,9 @@ def make_length(
         defaults={"price": Decimal(minutes + 35), "buffer_before": before, "buffer_after": after},
     )
     return length
+
+
+def make_message(appointment: Appointment, **fields) -> ClientMessage:
+    """Record an email owed to `appointment`'s client (no delivery task is queued)."""
+    defaults = {"kind": ClientMessage.Kind.CONFIRMATION}
+    return ClientMessage.objects.create(appointment=appointment, **(defaults | fields))

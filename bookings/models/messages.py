@@ -2,7 +2,9 @@
 
 A row here is the promise; a task in the queue (django-tasks-db, same database) is the
 delivery attempt. If the mail server is down the task reschedules itself; if a worker dies
-mid-send, ``requeue_messages`` finds the row still pending and queues it again.
+mid-send, ``requeue_messages`` finds the row still pending and queues it again. A message the
+mail server refuses for good (a 5xx answer), or one that runs out of attempts, ends FAILED
+with a short reason, so the front desk can phone the client instead (/staff/emails/).
 """
 
 from django.db import models
@@ -14,6 +16,9 @@ from bookings.models.appointments import Appointment
 class ClientMessageQuerySet(models.QuerySet):
     def pending(self) -> "ClientMessageQuerySet":
         return self.filter(status=ClientMessage.Status.PENDING)
+
+    def failed(self) -> "ClientMessageQuerySet":
+        return self.filter(status=ClientMessage.Status.FAILED)
 
 
 class ClientMessage(models.Model):
@@ -28,6 +33,7 @@ class ClientMessage(models.Model):
         PENDING = "pending"
         SENT = "sent"
         SKIPPED = "skipped"
+        FAILED = "failed"
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
@@ -42,6 +48,12 @@ class ClientMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
+    # A reminder's appointment start when it was scheduled: a moved appointment's old
+    # reminder must not go out, whatever the order the worker meets them in.
+    for_start = models.DateTimeField(null=True, blank=True)
+    # Why a message was skipped or failed, for the front desk (never an address).
+    reason = models.CharField(max_length=200, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ClientMessageQuerySet.as_manager()
 
@@ -52,7 +64,12 @@ class ClientMessage(models.Model):
                 fields=["queued_at"],
                 condition=models.Q(status="pending"),
                 name="clientmessage_pending_idx",
-            )
+            ),
+            models.Index(
+                fields=["-failed_at"],
+                condition=models.Q(status="failed"),
+                name="clientmessage_failed_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

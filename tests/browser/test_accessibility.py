@@ -185,6 +185,9 @@ def test_front_desk_day_view_has_no_serious_violation_on_a_laptop(site, demo, la
     laptop.goto(f"{site}/staff/day/{next_clinic_day()}/")
     expect(laptop.get_by_role("table")).to_be_visible()
     audit(laptop, found, "front desk: next clinic day")
+    laptop.get_by_role("navigation", name="Staff").get_by_role("link", name="Emails").click()
+    expect(laptop.get_by_role("heading", name="Failed")).to_be_visible()
+    audit(laptop, found, "front desk: emails")
 
     assert found == {}, report(found)
 

@@ -33,6 +33,7 @@ ACCESS: dict[str, set[str] | str] = {
     "move": DESK,
     "cancel": DESK,
     "status": DESK,
+    "emails": DESK,
     "clients": DESK,
     "client": DESK,
     "client_notes": DESK,
