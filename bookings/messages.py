@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 Kind = ClientMessage.Kind
 MAX_RETRY_DELAY = timedelta(minutes=15)
 # With the default 30 s first delay, eight tries span about an hour and a half.
-DEFAULT_MAX_ATTEMPTS = 8
 # A reminder arriving later than this before the session is noise, not help (or half the
 # policy's lead time, if that is shorter).
 REMINDER_MIN_LEAD = timedelta(hours=1)
@@ -86,11 +85,6 @@ def retry_delay(attempts: int) -> timedelta:
     """Return how long to wait before delivery attempt number `attempts + 1`."""
     base = timedelta(seconds=settings.MAIL_RETRY_SECONDS)
     return min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
-
-
-def max_attempts() -> int:
-    """Return how many delivery attempts a message gets before it is marked failed."""
-    return getattr(settings, "MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
 
 
 def describe(error: Exception) -> str:
@@ -195,10 +189,14 @@ def deliver(message_id: int) -> str:
             message.last_error = describe(error)
             if is_permanent(error):
                 return _fail(message, message.last_error, now=now)
-            if message.attempts >= max_attempts():
+            if message.attempts >= settings.MAIL_MAX_ATTEMPTS:
                 reason = f"gave up after {message.attempts} attempts ({message.last_error})"
                 return _fail(message, reason[:200], now=now)
             return _retry_later(message, now=now)
+        except ValueError:
+            # Django cannot put this address on a message at all: no retry will change that.
+            message.attempts += 1
+            return _fail(message, "the email address is not valid", now=now)
         message.status, message.sent_at = ClientMessage.Status.SENT, now
         message.save(update_fields=["status", "sent_at"])
     return "sent"

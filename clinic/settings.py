@@ -221,6 +221,8 @@ else:
     SILENCED_SYSTEM_CHECKS = ["mail.E001"]
 # First retry delay when the mail server is down; it doubles per attempt, up to 15 minutes.
 MAIL_RETRY_SECONDS = envint("MAIL_RETRY_SECONDS", 30)
+# Delivery attempts before a message the server keeps refusing is marked failed.
+MAIL_MAX_ATTEMPTS = envint("MAIL_MAX_ATTEMPTS", 8)
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Medical & Sports Massage <bookings@localhost>"
 )

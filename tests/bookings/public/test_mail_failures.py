@@ -99,3 +99,13 @@ def test_the_clinics_own_login_refused_is_retried_not_failed():
 
     assert not messages.is_permanent(error)
     assert messages.describe(error) == "535 5.7.8 Bad credentials"
+
+
+def test_an_address_no_message_can_carry_fails_at_once(clinic):
+    message = messages.queue_lookup("jess@example.com\nBcc: everyone@example.com")
+
+    assert messages.deliver(message.pk) == "failed"
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("failed", 1)
+    assert message.reason == "the email address is not valid"

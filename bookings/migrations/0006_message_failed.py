@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0004_roles'),
+        ('bookings', '0005_therapist_daily_cap'),
     ]
 
     operations = [
