@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import booking, calendar, emails
+from bookings import booking, calendar, links
 from bookings import messages as outbox
 from bookings.forms import CancelForm, ChoiceForm, FindForm, StartForm
 from bookings.models import Appointment, BookingPolicy, Client
@@ -244,7 +244,7 @@ def _upcoming(email: str):
 @require_safe
 def my_bookings(request: HttpRequest, signed: str) -> HttpResponse:
     """List the upcoming bookings of the email a "find my bookings" link stands for."""
-    email = emails.email_for_lookup_token(signed)
+    email = links.email_for_find_link(signed)
     if email is None:
         return render(request, "bookings/lookup_expired.html", status=404)
     context = {"appointments": _upcoming(email), "signed": signed}
@@ -254,7 +254,7 @@ def my_bookings(request: HttpRequest, signed: str) -> HttpResponse:
 @require_POST
 def open_booking(request: HttpRequest, signed: str, pk: int) -> HttpResponse:
     """Issue a fresh manage link for one of the listed bookings and go to it."""
-    email = emails.email_for_lookup_token(signed)
+    email = links.email_for_find_link(signed)
     if email is None:
         return render(request, "bookings/lookup_expired.html", status=404)
     appointment = _upcoming(email).filter(pk=pk).first()
