@@ -59,6 +59,14 @@ def _plain(value: Any) -> Any:
     return _local(value) if isinstance(value, datetime) else value
 
 
+def _intake(intake: RunnerIntake) -> dict[str, Any]:
+    """Return the intake's answers, choices in words, and when they were given and changed."""
+    answers = {name: _plain(getattr(intake, name)) for name in INTAKE_FIELDS}
+    answers["next_race_distance"] = intake.get_next_race_distance_display()
+    answers["tight_areas"] = intake.get_tight_areas_display()
+    return answers
+
+
 def _appointment(appointment: Appointment) -> dict[str, Any]:
     return {
         "id": appointment.pk,
@@ -135,7 +143,7 @@ def export_client(client: Client, *, now: datetime) -> dict[str, Any]:
             "links_revoked_at": _local(client.links_revoked_at),
             "erased_at": _local(client.erased_at),
         },
-        "intake": intake and {name: _plain(getattr(intake, name)) for name in INTAKE_FIELDS},
+        "intake": intake and _intake(intake),
         "appointments": [_appointment(appointment) for appointment in appointments],
         "find_my_bookings_emails": [_message(message) for message in _lookups(client)],
     }
@@ -161,7 +169,7 @@ def erase_client(*, client: Client, by: AbstractBaseUser, now: datetime) -> Clie
         if count := upcoming_count(locked, now=now):
             raise ErasureRefused(
                 f"{locked} has {count} upcoming booking{'s' if count > 1 else ''}. "
-                "Cancel them first, then erase."
+                f"Cancel {'them' if count > 1 else 'it'} first, then erase."
             )
         appointments = Appointment.objects.filter(client=locked)
         RunnerIntake.objects.filter(client=locked).delete()
