@@ -108,10 +108,11 @@ def client_notes(request: HttpRequest, pk: int) -> HttpResponse:
 def client_revoke_links(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Client, pk=pk)
     count = links.revoke_client_links(client=person, by=request.user, now=timezone.now())
+    revoked = "There were no live manage links."
+    if count:
+        revoked = f"Revoked {count} manage link{'s' if count > 1 else ''}."
     messages.success(
-        request,
-        f"Revoked {count} manage link{'s' if count != 1 else ''}. "
-        "Find-my-bookings links sent until now no longer work either.",
+        request, f"{revoked} Find-my-bookings links sent until now no longer work either."
     )
     return see_other(reverse("staff:client", args=[pk]))
 
