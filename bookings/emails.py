@@ -29,6 +29,7 @@ SUBJECTS = {
     # The reminder's lead time is a policy setting, so the subject names the day itself.
     Kind.REMINDER: "Reminder: {service} on {when}",
     Kind.LOOKUP: "Your bookings at Medical & Sports Massage",
+    Kind.MANAGE_LINK: "Your new link for {service} on {when}",
 }
 
 

@@ -26,10 +26,21 @@ urlpatterns = [
     path("appointments/<int:pk>/move/", staff_appointments.move, name="move"),
     path("appointments/<int:pk>/cancel/", staff_appointments.cancel, name="cancel"),
     path("appointments/<int:pk>/status/", staff_appointments.status, name="status"),
+    path("appointments/<int:pk>/resend-link/", staff_appointments.resend_link, name="resend_link"),
     # Clients.
     path("clients/", staff_clients.clients, name="clients"),
     path("clients/<int:pk>/", staff_clients.client, name="client"),
     path("clients/<int:pk>/notes/", staff_clients.client_notes, name="client_notes"),
+    path("clients/<int:pk>/export/", staff_clients.client_export, name="client_export"),
+    path(
+        "clients/<int:pk>/export.json", staff_clients.client_export_json, name="client_export_json"
+    ),
+    path("clients/<int:pk>/erase/", staff_clients.client_erase, name="client_erase"),
+    path(
+        "clients/<int:pk>/revoke-links/",
+        staff_clients.client_revoke_links,
+        name="client_revoke_links",
+    ),
     # Client emails the mail server refused.
     path("emails/", staff_emails.emails, name="emails"),
     # Therapists.

@@ -1,10 +1,14 @@
 """Manage links: a random secret per link, of which only a SHA-256 digest is stored."""
 
 import hashlib
+import re
 import secrets
 from datetime import datetime
 
 from bookings.models import Appointment, ManageToken
+
+# What issue_manage_token() hands out: URL-safe base64, of a length we could have issued.
+_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 def _digest(token: str) -> str:
@@ -20,7 +24,7 @@ def issue_manage_token(appointment: Appointment) -> str:
 
 def appointment_for_token(token: str, *, now: datetime) -> Appointment | None:
     """Return the appointment a manage token opens, or None if unknown, revoked or past."""
-    if not 20 <= len(token) <= 64:
+    if not _SHAPE.fullmatch(token):
         return None
     found = (
         ManageToken.objects.filter(digest=_digest(token), revoked_at__isnull=True)
@@ -40,3 +44,10 @@ def appointment_for_token(token: str, *, now: datetime) -> Appointment | None:
 def revoke_manage_tokens(appointment: Appointment, *, now: datetime) -> int:
     """Revoke every manage link of `appointment`; return how many were live."""
     return appointment.manage_tokens.filter(revoked_at__isnull=True).update(revoked_at=now)
+
+
+def was_issued(token: str) -> bool:
+    """Return whether `token` is a manage link we issued, whether or not it still works."""
+    return (
+        bool(_SHAPE.fullmatch(token)) and ManageToken.objects.filter(digest=_digest(token)).exists()
+    )

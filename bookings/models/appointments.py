@@ -200,6 +200,9 @@ class AppointmentChange(models.Model):
         CHECKED_IN = "checked_in", "Checked in"
         COMPLETED = "completed"
         NO_SHOW = "no_show", "No-show"
+        LINK_RESENT = "link_resent", "Manage link re-sent"
+        LINKS_REVOKED = "revoked", "Links revoked"
+        ERASED = "erased", "Client erased"
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="changes")
     at = models.DateTimeField(default=timezone.now)

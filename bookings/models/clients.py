@@ -1,5 +1,6 @@
 """Clients, known by email without a password, and their private runner intake."""
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -27,6 +28,19 @@ class Client(models.Model):
         blank=True, help_text="Private notes for staff; never shown to the client."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # "Find my bookings" links are signed, not stored, so they are revoked by date: a link
+    # signed at or before this instant is refused (bookings/links.py).
+    links_revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when the front desk erases the client's personal and health data on request.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     objects = ClientQuerySet.as_manager()
 

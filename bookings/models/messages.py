@@ -28,6 +28,7 @@ class ClientMessage(models.Model):
         CANCELLED = "cancelled"
         REMINDER = "reminder"
         LOOKUP = "lookup", "Find my bookings"
+        MANAGE_LINK = "manage_link", "Manage link"
 
     class Status(models.TextChoices):
         PENDING = "pending"

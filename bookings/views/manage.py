@@ -5,7 +5,6 @@ stops working once the session is over. The pages show the booking, never the cl
 stored details, because whoever booked may have typed someone else's email.
 """
 
-import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
@@ -19,17 +18,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import booking, calendar, emails
+from bookings import booking, calendar, links
 from bookings import messages as outbox
 from bookings.forms import CancelForm, ChoiceForm, FindForm, StartForm
-from bookings.models import Appointment, BookingPolicy, Client, ManageToken
-from bookings.tokens import _digest  # the digest rule has one home; tokens.py has no "issued?"
+from bookings.models import Appointment, BookingPolicy, Client
+from bookings.tokens import was_issued
 from bookings.views import picker
 from bookings.views.public import WINDOW, see_other
 from clinic import ratelimit
 
-# What issue_manage_token() hands out (URL-safe base64), within the lengths tokens.py accepts.
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 FIND_POSTS_PER_IP = 5
 FIND_PER_EMAIL = 3  # per FIND_EMAIL_WINDOW: a mailbox gets a few links, not a flood
 FIND_EMAIL_WINDOW = timedelta(hours=1)
@@ -54,7 +51,7 @@ def _link_refused(request: HttpRequest, token: str) -> HttpResponse:
     Only a digest is stored, so a link we issued is told apart by its digest; one we never
     issued (mistyped, cut short) has none. Neither answer says anything about the booking.
     """
-    if _TOKEN.fullmatch(token) and ManageToken.objects.filter(digest=_digest(token)).exists():
+    if was_issued(token):
         return render(request, "bookings/manage_gone.html", status=410)
     return render(request, "bookings/manage_invalid.html", status=404)
 
@@ -270,7 +267,7 @@ def _upcoming(email: str):
 @require_safe
 def my_bookings(request: HttpRequest, signed: str) -> HttpResponse:
     """List the upcoming bookings of the email a "find my bookings" link stands for."""
-    email = emails.email_for_lookup_token(signed)
+    email = links.email_for_find_link(signed)
     if email is None:
         return render(request, "bookings/lookup_expired.html", status=404)
     context = {"appointments": _upcoming(email), "signed": signed}
@@ -280,7 +277,7 @@ def my_bookings(request: HttpRequest, signed: str) -> HttpResponse:
 @require_POST
 def open_booking(request: HttpRequest, signed: str, pk: int) -> HttpResponse:
     """Issue a fresh manage link for one of the listed bookings and go to it."""
-    email = emails.email_for_lookup_token(signed)
+    email = links.email_for_find_link(signed)
     if email is None:
         return render(request, "bookings/lookup_expired.html", status=404)
     appointment = _upcoming(email).filter(pk=pk).first()

@@ -13,10 +13,11 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import booking, roles, staff_queries
+from bookings import booking, links, roles, staff_queries
 from bookings.models import Appointment, Client, Therapist
 from bookings.queries import clinic_tz
 from bookings.staff_forms import (
@@ -27,6 +28,7 @@ from bookings.staff_forms import (
     MoveForm,
     StatusForm,
 )
+from bookings.views.public import see_other
 
 GET_POST = ["GET", "HEAD", "POST"]
 
@@ -168,6 +170,11 @@ def _appointment_page(
         "show_intake": roles.can_see_intake(request.user, appointment, now=timezone.now()),
         "status_form": StatusForm(appointment=appointment),
         "is_changeable": appointment.status == Status.BOOKED,
+        "can_resend_link": (
+            appointment.status == Status.BOOKED
+            and appointment.start > timezone.now()
+            and bool(appointment.client.email)
+        ),
         **extra,
     }
     return render(request, "staff/appointment_detail.html", context, status=status)
@@ -276,6 +283,21 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def status(request: HttpRequest, pk: int) -> HttpResponse:
     return _change(request, pk, StatusForm, _set_status)
+
+
+@roles.staff_required(roles.MANAGE_BOOKINGS)
+@require_POST
+def resend_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke the appointment's manage links and email the client a new one."""
+    appointment = _appointment_or_404(request, pk)
+    try:
+        links.resend_manage_link(appointment=appointment, by=request.user, now=timezone.now())
+    except links.LinkRefused as refused:
+        messages.error(request, f"{refused.message} No link was sent.")
+        return _appointment_page(request, _appointment_or_404(request, pk), status=409)
+    # No address in the message: flash messages may travel in a cookie.
+    messages.success(request, "Old links revoked; a new link is on its way to the client.")
+    return see_other(reverse("staff:appointment", args=[pk]))
 
 
 @roles.staff_required(roles.MANAGE_BOOKINGS)

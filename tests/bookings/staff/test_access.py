@@ -34,9 +34,14 @@ ACCESS: dict[str, set[str] | str] = {
     "cancel": DESK,
     "status": DESK,
     "emails": DESK,
+    "resend_link": DESK,
     "clients": DESK,
     "client": DESK,
     "client_notes": DESK,
+    "client_export": DESK,
+    "client_export_json": DESK,
+    "client_erase": DESK,
+    "client_revoke_links": DESK,
     "my_schedule": {"therapist"},  # needs a linked therapist profile
     "my_calendar": {"therapist"},
 }
