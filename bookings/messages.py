@@ -181,6 +181,8 @@ def deliver(message_id: int) -> str:
             return _skip(message, "no email address")
         if message.kind == Kind.REMINDER and (why := stale_reminder(message, now=now)):
             return _skip(message, why)
+        if message.kind == Kind.MANAGE_LINK and message.appointment.status != "booked":
+            return _skip(message, "the appointment can no longer be changed")
         email = emails.compose(message, now=now)
         try:
             email.send()

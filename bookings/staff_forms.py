@@ -122,7 +122,13 @@ class BookForm(_TimedForm):
     """A phone or walk-in booking: an existing client (chosen by search) or a new one."""
 
     client = forms.ModelChoiceField(
-        queryset=Client.objects.all(), required=False, widget=forms.HiddenInput
+        queryset=Client.objects.filter(erased_at__isnull=True),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": "That client's record is not there any more (erased or merged). "
+            "Find them again or add them as a new client."
+        },
     )
     first_name = forms.CharField(max_length=80, required=False)
     last_name = forms.CharField(max_length=80, required=False)

@@ -1,6 +1,7 @@
 """Client data on request: export everything held on a client, or erase it."""
 
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -260,3 +261,21 @@ def test_an_erased_client_takes_no_new_notes_and_erasing_again_changes_nothing(d
     assert again.status_code == 303
     jess.refresh_from_db()
     assert jess.staff_notes == "" and jess.erased_at == NOW
+
+
+def test_an_erased_client_cannot_be_booked_again_by_their_old_id(desk, clinic, jess):
+    assert erase(desk, jess).status_code == 303
+    form = {
+        "client": jess.pk,
+        "service_length": clinic.length.pk,
+        "therapist": clinic.ana.pk,
+        "day": MONDAY.isoformat(),
+        "time": "10:00",
+        "key": str(uuid.uuid4()),
+    }
+
+    response = desk.post("/staff/book/", form)
+
+    assert response.status_code == 422
+    assert "record is not there any more" in page_text(response)
+    assert not jess.appointments.filter(status="booked").exists()

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from bookings import emails, links, roles, tokens
+from bookings import booking, emails, links, roles, tokens
 from bookings.models import Appointment, AppointmentChange, ClientMessage
 from tests.bookings.public.conftest import page_text, run_due_tasks
 from tests.bookings.staff.conftest import MONDAY, at, book
@@ -218,3 +219,22 @@ def test_a_tampered_find_link_is_refused_not_an_error(clinic, jess):
 
     for forged in (f"{payload}:{stamp}x:{signature}", f"{payload}:{signature}", "nonsense"):
         assert find_page(forged).status_code == 404
+
+
+def test_a_resent_link_for_a_booking_cancelled_before_it_went_is_not_sent(
+    desk, desk_user, clinic, jess, mailoutbox
+):
+    appointment = book(clinic, at("10:00", TUESDAY), client=jess)
+    assert resend(desk, appointment).status_code == 303
+    booking.cancel_appointment(
+        appointment=appointment, now=timezone.now(), by=desk_user, notify=False
+    )
+
+    run_due_tasks()
+
+    assert mailoutbox == []
+    message = appointment.messages.get(kind=Kind.MANAGE_LINK)
+    assert (message.status, message.reason) == (
+        "skipped",
+        "the appointment can no longer be changed",
+    )
