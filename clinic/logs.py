@@ -96,13 +96,14 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
         "filters": {"redact_paths": {"()": "clinic.logs.RedactPaths"}},
         "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
         "handlers": {
-            "stdout": {
+            "console": {
                 "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
                 "formatter": "plain",
                 "filters": ["redact_paths"],
             }
         },
-        "root": {"handlers": ["stdout"], "level": level},
+        "root": {"handlers": ["console"], "level": level},
         "loggers": {
             # Django's default console and mail_admins handlers go: every line reaches the
             # one redacting handler above, and no email carries a request.

@@ -31,7 +31,7 @@ def project_log():
     """
     config = copy.deepcopy(settings.LOGGING)
     stream = io.StringIO()
-    config["handlers"]["stdout"]["stream"] = stream
+    config["handlers"]["console"]["stream"] = stream
     for name in ("django.request", "django.server"):
         config["loggers"][name]["level"] = "DEBUG"
     logging.config.dictConfig(config)
@@ -111,7 +111,7 @@ def test_a_suspicious_request_on_a_manage_link_keeps_the_key_out_of_the_record(
     assert_no_key(project_log, caplog, TOKEN)
 
 
-def test_server_request_lines_and_tracebacks_show_routes_only(db, project_log, caplog):
+def test_server_request_lines_and_tracebacks_show_routes_only(project_log, caplog):
     line = f"GET /book/mine/{SIGNED}/?page=2 HTTP/1.1"
     logging.getLogger("django.server").error('"%s" %s %s', line, 500, 12)
     try:
@@ -125,7 +125,7 @@ def test_server_request_lines_and_tracebacks_show_routes_only(db, project_log, c
     assert_no_key(project_log, caplog, TOKEN, SIGNED, "page=2")
 
 
-def test_lines_without_a_key_are_left_as_they_are(db, project_log):
+def test_lines_without_a_key_are_left_as_they_are(project_log):
     logging.getLogger("django.security.csrf").warning("Forbidden (%s): %s", "x", "/book/find/")
     logging.getLogger("clinic.requests").info("POST /book/manage/<str:token>/ 403 1.0ms")
 
