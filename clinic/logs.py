@@ -69,7 +69,7 @@ class RedactPaths(logging.Filter):
         try:
             message = record.getMessage()
         except Exception:
-            return True
+            return True  # a malformed logging call: the handler reports it as it emits
         redacted = redact(message)
         if redacted != message:
             # The formatted message replaces msg and args: a key may sit in either.
