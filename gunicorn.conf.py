@@ -2,6 +2,8 @@
 
 import os
 
+from clinic.logs import logging_config
+
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Workers x threads, measured with bench/load.py (bench/README.md) on 2 cores: a request
 # spends most of its time in Python (templates, forms, availability), not waiting on
@@ -26,5 +28,7 @@ control_socket_disable = True
 # The app logs one privacy-safe line per request (clinic.middleware); gunicorn's own
 # access log would print full URLs, tokens included.
 accesslog = None
-errorlog = "-"
+# gunicorn's lines go through the app's logging config, so the same handler (and its
+# redaction of link keys, clinic/logs.py) writes every line of the process.
+logconfig_dict = logging_config(level=os.environ.get("LOG_LEVEL", "INFO"))
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -84,8 +84,10 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     email.attach_alternative(html, "text/html")
     if message.kind != Kind.LOOKUP:
-        manage_url = context.get("manage_url", "")
-        ics = calendar.client_ics(appointment, manage_url=manage_url, profile=profile)
-        method = "CANCEL" if message.kind == Kind.CANCELLED else "REQUEST"
-        email.attach("appointment.ics", ics, f"text/calendar; method={method}; charset=utf-8")
+        # The invitation follows the appointment's state, as the email does: a confirmation
+        # sent after a cancellation carries the CANCEL, never a stale REQUEST.
+        invite = calendar.invitation(
+            appointment, manage_url=context.get("manage_url", ""), profile=profile
+        )
+        email.attach("appointment.ics", invite.content, invite.content_type)
     return email

@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from django.utils.csp import CSP
 from psycopg_pool import ConnectionPool
 
+from clinic.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -266,16 +268,6 @@ if not DEBUG:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        # The request log below replaces Django's own, which would print full URLs
-        # (manage-link tokens live in URLs) and duplicate every 4xx line.
-        "django.request": {"level": "ERROR"},
-        "django.server": {"level": "ERROR"},
-    },
-}
+# One configuration for Django and gunicorn (gunicorn.conf.py): every handler redacts
+# the keys that manage, "find my bookings" and feed links carry in their paths.
+LOGGING = logging_config(level=os.environ.get("LOG_LEVEL", "INFO"))

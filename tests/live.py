@@ -9,6 +9,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 
@@ -44,8 +45,13 @@ def server_env(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(*, workers: int = 1, threads: int = 4, **extra_env: str) -> Iterator[str]:
-    """Serve the site with gunicorn on a free loopback port; yield its base URL."""
+def gunicorn(
+    *, workers: int = 1, threads: int = 4, stderr: IO[str] | None = None, **extra_env: str
+) -> Iterator[str]:
+    """Serve the site with gunicorn on a free loopback port; yield its base URL.
+
+    The server's log (its stderr) goes to `stderr` if given, for a test to read.
+    """
     port = free_port()
     process = subprocess.Popen(
         [
@@ -55,7 +61,7 @@ def gunicorn(*, workers: int = 1, threads: int = 4, **extra_env: str) -> Iterato
         cwd=ROOT,
         env=server_env(**extra_env),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=stderr or subprocess.PIPE,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -67,9 +73,8 @@ def gunicorn(*, workers: int = 1, threads: int = 4, **extra_env: str) -> Iterato
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "gunicorn did not start: " + process.stderr.read().decode()[-2000:]
-                    ) from None
+                    log = process.stderr.read().decode() if process.stderr else "(see stderr)"
+                    raise RuntimeError("gunicorn did not start: " + log[-2000:]) from None
                 time.sleep(0.2)
         yield base
     finally:
