@@ -22,6 +22,7 @@ from bookings.models import Appointment, BookingPolicy, ClientMessage
 
 logger = logging.getLogger(__name__)
 Kind = ClientMessage.Kind
+OVERTAKEN_BY_CANCEL = {Kind.CONFIRMATION, Kind.MOVED}
 MAX_RETRY_DELAY = timedelta(minutes=15)
 # With the default 30 s first delay, eight tries span about an hour and a half.
 # A reminder arriving later than this before the session is noise, not help (or half the
@@ -183,6 +184,9 @@ def deliver(message_id: int) -> str:
             return _skip(message, why)
         if message.kind == Kind.MANAGE_LINK and message.appointment.status != "booked":
             return _skip(message, "the appointment can no longer be changed")
+        if message.kind in OVERTAKEN_BY_CANCEL and message.appointment.status == "cancelled":
+            # Its cancellation email follows; a "Booked" email now would only mislead.
+            return _skip(message, "the appointment was cancelled before this was sent")
         email = emails.compose(message, now=now)
         try:
             email.send()
