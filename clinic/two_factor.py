@@ -177,7 +177,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         request,
         form,
         "clinic/two_factor_setup.html",
-        secret=" ".join(key[i : i + 4] for i in range(0, len(key), 4)),
+        key_groups=[key[i : i + 4] for i in range(0, len(key), 4)],
         qr_code=_qr_code(device.config_url),
     )
     if refused is not None:

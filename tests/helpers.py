@@ -36,6 +36,12 @@ def authenticator_code(setup_key: str, *, steps_later: int = 0) -> str:
     return f"{totp(key, drift=steps_later):06d}"
 
 
+def setup_key(html: str) -> str:
+    """Return the key the setup page shows for typing in by hand, groups space-separated."""
+    shown = re.search(r'<code class="setup-key[^"]*">(.*?)</code>', html, re.S).group(1)
+    return re.sub(r"<[^>]+>", "", shown)
+
+
 def race(count: int, attempt) -> list:
     """Run `attempt(i)` in `count` threads released together; return what each returned."""
     results: list = [None] * count

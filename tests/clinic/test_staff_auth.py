@@ -1,7 +1,6 @@
 """Staff sign-in: a second factor, throttled passwords, idle sessions ending, the admin's door."""
 
 import base64
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bookings import roles
-from tests.helpers import StaffClient, authenticator_code
+from tests.helpers import StaffClient, authenticator_code, setup_key
 
 PASSWORD = "front-desk-password-42"
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
@@ -52,7 +51,7 @@ def test_first_sign_in_sets_up_an_authenticator_before_any_staff_page(client, de
     response = client.get("/staff/", follow=True)
 
     assert response.redirect_chain[-1][0] == "/staff/2fa/setup/?next=%2Fstaff%2F"
-    key = re.search(r'<code class="setup-key">([A-Z2-7 ]+)</code>', response.text).group(1)
+    key = setup_key(response.text)
     device = TOTPDevice.objects.get(user=desk_user)
     assert not device.confirmed
     assert device.key == base64.b32decode(key.replace(" ", "")).hex()

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bookings import roles
 from clinic.two_factor import CodeForm
-from tests.helpers import authenticator_code, race
+from tests.helpers import authenticator_code, race, setup_key
 
 PASSWORD = "front-desk-password-42"
 NOW = datetime(2026, 12, 7, 14, 0, 10, tzinfo=UTC)
@@ -52,7 +52,7 @@ def signed_in(user: User) -> Client:
 def set_up(client: Client) -> tuple[TOTPDevice, list[str]]:
     """Set up an authenticator through the pages; return it and the recovery codes shown."""
     page = client.get("/staff/2fa/setup/?next=/staff/")
-    key = re.search(r'<code class="setup-key">([A-Z2-7 ]+)</code>', page.text).group(1)
+    key = setup_key(page.text)
     confirmed = client.post("/staff/2fa/setup/?next=/staff/", {"code": authenticator_code(key)})
     assert confirmed.status_code == 303
     shown = client.get(confirmed["Location"])
@@ -125,7 +125,7 @@ def test_setup_shows_a_qr_code_of_the_key_and_the_key_in_groups(desk_user, clock
     assert 'alt="QR code for adding Medical &amp; Sports Massage' in img.group(0)
     svg = base64.b64decode(img.group(1)).decode()
     assert svg.startswith("<svg") and "<path" in svg and "style=" not in svg
-    grouped = re.search(r'<code class="setup-key">([A-Z2-7 ]+)</code>', page).group(1)
+    grouped = setup_key(page)
     assert grouped.split() == re.findall(".{4}", key_of(device))
     assert device.config_url.startswith("otpauth://totp/Medical%20%26%20Sports%20Massage%3Adesk?")
 
