@@ -86,6 +86,7 @@ class CodeForm(forms.Form):
 
 
 def _next_url(request: HttpRequest) -> str:
+    """Return where to go after this step: `next` if it stays on this site, else /staff/."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
@@ -120,6 +121,7 @@ def _code_step(
 
 
 def _authenticator(user: AbstractBaseUser) -> TOTPDevice | None:
+    """Return the confirmed authenticator app of `user`, if any."""
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
 
 
@@ -127,6 +129,7 @@ def _authenticator(user: AbstractBaseUser) -> TOTPDevice | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
+    """Return the code step of every sign-in after the first (app code or recovery code)."""
     authenticator = _authenticator(request.user)
     if authenticator is None:
         return redirect(_with_query("two_factor:setup", request))
@@ -165,6 +168,7 @@ def _replace_recovery_codes(user: AbstractBaseUser) -> list[str]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def setup(request: HttpRequest) -> HttpResponse:
+    """Return the first sign-in's setup step: QR code and key, confirmed with one code."""
     user = request.user
     if _authenticator(user) is not None:
         return redirect(_with_query("two_factor:verify", request))
@@ -182,6 +186,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     )
     if refused is not None:
         return refused
+    device = form.device  # the copy that recorded the code's step
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
@@ -197,6 +202,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Return the page showing the recovery codes just made, the one time they are shown."""
     # Shown once: the session forgets them now, and django-otp keeps them only until used.
     codes = request.session.pop(NEW_CODES_SESSION_KEY, None)
     context = {"codes": codes, "next": _next_url(request)}
@@ -206,6 +212,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 @roles.staff_required(*roles.STAFF_PERMISSIONS, any_of=True)
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
+    """Return the staff page for changing one's own password."""
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
