@@ -108,21 +108,3 @@ class RateLimitWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window_start:%Y-%m-%d %H:%M}: {self.count}"
-
-
-class StaffTwoFactor(models.Model):
-    """A staff member's authenticator (TOTP) secret; confirmed once they enter a code."""
-
-    user = models.OneToOneField(
-        "auth.User", on_delete=models.CASCADE, related_name="two_factor", editable=False
-    )
-    secret = models.CharField(max_length=64, editable=False)
-    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_step = models.BigIntegerField(default=-1, editable=False)
-
-    class Meta:
-        verbose_name = "staff two-factor authenticator"
-
-    def __str__(self) -> str:
-        state = "confirmed" if self.confirmed_at else "not confirmed"
-        return f"Authenticator of {self.user} ({state})"

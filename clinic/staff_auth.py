@@ -1,4 +1,4 @@
-"""Staff sign-in hardening: throttled password attempts and a second factor (TOTP).
+"""Staff sign-in hardening: throttled password attempts and a second factor (django-otp).
 
 Failed sign-ins are counted per (username, client IP) pair in PostgreSQL, so a person
 guessing one account's password is stopped without locking everyone else out: the whole
@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
@@ -19,7 +18,6 @@ from clinic import ratelimit
 FAILURE_SCOPE = "signin-failure"
 FAILURE_LIMIT = 5
 FAILURE_WINDOW = timedelta(minutes=15)
-SESSION_FLAG = "two_factor_ok"
 
 
 class ThrottledSignIn:
@@ -47,19 +45,16 @@ class ThrottledSignIn:
             raise
 
 
-class AdminStaffAuthenticationForm(ThrottledSignIn, AdminAuthenticationForm):
-    pass
-
-
 def _needs_second_factor(request: HttpRequest) -> bool:
-    if not settings.STAFF_REQUIRE_2FA or request.session.get(SESSION_FLAG):
+    if not settings.STAFF_REQUIRE_2FA:
         return False
     user = getattr(request, "user", None)
-    return bool(user and user.is_authenticated)
+    # django-otp's OTPMiddleware (above this one) sets is_verified() from the session.
+    return bool(user and user.is_authenticated and not user.is_verified())
 
 
 class SecondFactorMiddleware:
-    """Send signed-in staff who have not passed their second factor to the TOTP step.
+    """Send signed-in staff who have not passed their second factor to the code step.
 
     Guards every staff area (/staff/ and /admin/) except signing in and out and the
     second-factor pages themselves.

@@ -5,7 +5,6 @@ from django.urls import include, path
 from bookings.views import public as bookings_public
 from clinic import views
 from clinic.sitemaps import SITEMAPS
-from clinic.staff_auth import AdminStaffAuthenticationForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,11 +15,7 @@ urlpatterns = [
     path("services/", include("services.urls")),
     path("therapists/", bookings_public.therapist_list, name="therapists"),
     path("book/", include("bookings.urls")),
-    path("staff/2fa/", include("clinic.two_factor_urls")),
+    path("staff/", include("clinic.two_factor_urls")),
     path("staff/", include("bookings.staff_urls")),
     path("admin/", admin.site.urls),
 ]
-
-admin.site.login_form = AdminStaffAuthenticationForm
-admin.site.site_header = "Medical & Sports Massage administration"
-admin.site.site_title = "Clinic admin"

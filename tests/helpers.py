@@ -1,27 +1,45 @@
 """Small helpers for tests: a staff client, racing threads, reading rendered pages."""
 
+import base64
 import json
 import re
 import threading
 from html.parser import HTMLParser
 
+import django_otp
 from django.db import connection
 from django.test import Client
-
-from clinic.staff_auth import SESSION_FLAG
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class StaffClient(Client):
-    """A test client whose sign-ins have also passed the second factor (TOTP).
+    """A test client whose sign-ins have also passed the second factor (a TOTP device).
 
     For tests about what staff can do; tests/clinic/test_staff_auth.py covers the factor.
     """
 
     def force_login(self, user, backend=None) -> None:
         super().force_login(user, backend)
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, confirmed=True, defaults={"name": "Test authenticator"}
+        )
         session = self.session
-        session[SESSION_FLAG] = True
+        # What django_otp.login(request, device) stores after a right code.
+        session[django_otp.DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
+
+
+def authenticator_code(setup_key: str, *, steps_later: int = 0) -> str:
+    """Return the code an authenticator app shows now for `setup_key` (the base32 key)."""
+    key = base64.b32decode("".join(setup_key.split()))
+    return f"{totp(key, drift=steps_later):06d}"
+
+
+def setup_key(html: str) -> str:
+    """Return the key the setup page shows for typing in by hand, groups space-separated."""
+    shown = re.search(r'<code class="setup-key[^"]*">(.*?)</code>', html, re.S).group(1)
+    return re.sub(r"<[^>]+>", "", shown)
 
 
 def race(count: int, attempt) -> list:
