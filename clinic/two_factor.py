@@ -214,6 +214,12 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 def password_change(request: HttpRequest) -> HttpResponse:
     """Return the staff page for changing one's own password."""
     form = PasswordChangeForm(request.user, request.POST or None)
+    # A signed-in session left open is no licence to guess the password behind it: every
+    # attempt counts, before the old password is checked, so a right guess is refused too.
+    if request.method == "POST" and not ratelimit.hit(
+        "password-change", str(request.user.pk), limit=ATTEMPT_LIMIT, window=ATTEMPT_WINDOW
+    ):
+        return ratelimit.too_many_requests(request)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         # Keeps this session (and its passed second factor); other sessions end.

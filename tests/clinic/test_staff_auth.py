@@ -276,3 +276,14 @@ def test_the_password_page_needs_a_staff_account_past_the_second_factor(desk_use
     nobody = StaffClient()
     nobody.force_login(make_staff("nobody"))
     assert nobody.get("/staff/password/").status_code == 403
+
+
+def test_guessing_the_old_password_on_the_password_page_is_throttled(desk, desk_user):
+    answers = [
+        change_password(desk, f"guess-{n}", "Sandy-Springs-10k-2027").status_code for n in range(6)
+    ]
+
+    assert answers == [422] * 5 + [429]
+    assert change_password(desk, PASSWORD, "Sandy-Springs-10k-2027").status_code == 429
+    desk_user.refresh_from_db()
+    assert desk_user.check_password(PASSWORD)
