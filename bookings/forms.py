@@ -88,6 +88,7 @@ _MESSAGES = {
     "length": "That service or length isn't available. Please choose again.",
     "therapist": "We couldn't find that therapist. Please choose again.",
     "day": "That day isn't valid. Please choose one of the days below.",
+    "week": "That week isn't valid. Please choose one of the days below.",
 }
 
 
@@ -100,6 +101,8 @@ class Choice:
     therapist: Therapist | None = None
     anyone: bool = False
     day: date | None = None
+    week: date | None = None  # the first day of the week the picker shows, if not `day`'s
+    all_times: bool = False  # "more times": every free start, not only the natural spacing
     start: datetime | None = None
     errors: dict[str, str] = field(default_factory=dict)
     day_passed: bool = False  # the day asked for is over: the picker opens on the next free one
@@ -133,6 +136,8 @@ class ChoiceForm(forms.Form):
     length = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     therapist = forms.SlugField(required=False, max_length=120)
     day = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    week = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    all = forms.BooleanField(required=False)
     start = StartField(required=False)
 
     def __init__(self, data, *, now: datetime, policy: BookingPolicy) -> None:
@@ -146,7 +151,7 @@ class ChoiceForm(forms.Form):
         for name in self.errors:
             step = _STEP_OF.get(name, "time")
             errors.setdefault(step, _MESSAGES.get(name) or self.errors[name][0])
-        choice = Choice(errors=errors)
+        choice = Choice(errors=errors, all_times=bool(data.get("all")))
         if data.get("service"):
             choice.service = Service.objects.published().filter(slug=data["service"]).first()
             if choice.service is None:
@@ -172,6 +177,15 @@ class ChoiceForm(forms.Form):
                 errors.setdefault("time", "Please choose one of the days below.")
             else:
                 choice.day = day
+        if (week := data.get("week")) is not None:
+            today = timezone.localdate(self.now, clinic_tz())
+            if today <= week <= today + timedelta(days=self.policy.horizon_days):
+                choice.week = week
+            else:
+                errors.setdefault(
+                    "time",
+                    "That week is outside the dates we book. Please choose one of the days below.",
+                )
         if (start := data.get("start")) is not None:
             try:
                 check_start(start, now=self.now, policy=self.policy)
@@ -184,6 +198,7 @@ class ChoiceForm(forms.Form):
                     choice.start = start
                 else:
                     errors.setdefault("time", NOT_BOOKABLE)
+                    choice.all_times = True  # the times either side of it, not every half hour
         return choice
 
     def _therapist(self, choice: Choice, slug: str) -> None:

@@ -19,13 +19,13 @@ from tests.bookings.public.conftest import (
 )
 
 
-def test_start_lists_services_with_lengths_and_puts_the_chosen_one_first(client, clinic):
-    response = client.get(path("start", service="stretching"))
+def test_changing_the_service_lists_every_service_with_the_chosen_one_first(client, clinic):
+    response = client.get(path("start", service="stretching", step="service"))
 
     html = response.text
     assert response.status_code == 200
     assert html.index("Assisted stretching") < html.index("Sports massage")
-    assert f'href="/book/therapist/?length={clinic["length"].pk}"' in html
+    assert f'href="/book/time/?length={clinic["length"].pk}"' in html
     assert "60 minutes · $95" in html
 
 
@@ -72,7 +72,7 @@ def test_each_step_links_back_to_earlier_steps_keeping_the_other_choices(client,
     length = clinic["length"].pk
     html = client.get(details_path(clinic)).text.replace("&amp;", "&")
 
-    assert f'href="/book/?service=sports-massage&length={length}"' in html
+    assert 'href="/book/?service=sports-massage&step=service"' in html
     assert f'href="/book/therapist/?length={length}&therapist=maya"' in html
     assert f'href="/book/time/?length={length}&therapist=maya&day=2026-12-08"' in html
 
