@@ -14,7 +14,7 @@ the earliest step that needs redoing, with the reason on the page: 400 for a GET
 POST. Health answers travel only in POST bodies, never in a URL.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -25,10 +25,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bookings import booking, online
+from bookings import booking, consent, online
 from bookings.forms import Choice, ChoiceForm, DetailsForm
 from bookings.models import Appointment, BookingPolicy, Therapist
 from bookings.views import picker
+from clinic.models import ClinicProfile
 from clinic.ratelimit import limit_posts
 from services.models import Service
 
@@ -37,6 +38,7 @@ from services.models import Service
 # the browser that booked (or was given the form) sees the booking there.
 ISSUED_KEYS = "bookings.keys"
 BOOKED = "bookings.booked"
+EMAILED = "bookings.emailed"
 KEEP = 10
 BOOK_POSTS_PER_IP = 30  # a booking takes two POSTs (review, confirm); allow for mistakes
 WINDOW = timedelta(minutes=10)
@@ -225,7 +227,7 @@ def details(request: HttpRequest) -> HttpResponse:
         return earlier
     wanted = picker.Request(choice.length, choice.therapist, policy, now)
     today = timezone.localdate(now)
-    context = {"policy": policy}
+    context = {"policy": policy, "treatment_text": consent.TREATMENT_TEXT}
     if request.method == "GET":
         if not picker.is_free(wanted, choice.start):
             message = "Sorry, that time is no longer free. Please choose another."
@@ -255,12 +257,10 @@ def _book(
     request: HttpRequest, choice: Choice, form: DetailsForm, now: datetime, policy: BookingPolicy
 ) -> HttpResponse:
     """Book the reviewed details; show the confirmation, or the nearest free times."""
-    details, intake = form.answers()
     key: UUID = form.cleaned_data["key"]
     try:
         booked = online.book_online(
-            details=details,
-            intake=intake,
+            details=form.answers(),
             service_length=choice.length,
             start=choice.start,
             now=now,
@@ -291,6 +291,10 @@ def _book(
         return render(request, "bookings/book_already.html")
     remembered[str(key)] = token
     request.session[BOOKED] = dict(list(remembered.items())[-KEEP:])
+    # The confirmation names the address as typed: the stored one may differ in case, and
+    # pages after booking never show the stored client.
+    emailed = request.session.get(EMAILED, {}) | {str(key): form.cleaned_data["email"]}
+    request.session[EMAILED] = dict(list(emailed.items())[-KEEP:])
     return see_other(reverse("bookings:booked", args=[key]))
 
 
@@ -305,5 +309,43 @@ def booked(request: HttpRequest, key: UUID) -> HttpResponse:
         if not Appointment.objects.filter(idempotency_key=key).exists():
             raise Http404("No booking was made with this key.")
         return render(request, "bookings/book_already.html")
-    context = {"appointment": appointment, "token": token, "policy": BookingPolicy.load()}
+    context = {
+        "appointment": appointment,
+        "token": token,
+        "policy": BookingPolicy.load(),
+        "links": outside_links(appointment, ClinicProfile.load()),
+        "emailed": request.session.get(EMAILED, {}).get(str(key), ""),
+    }
     return render(request, "bookings/book_confirmed.html", context)
+
+
+def outside_links(appointment: Appointment, clinic: ClinicProfile) -> dict[str, str]:
+    """Return the map and add-to-calendar links of a booking: plain links, no script.
+
+    They go to third parties, so they carry only what the .ics file's summary would: the
+    service, the time and the clinic's address; never the manage link or anything personal.
+    """
+    address = f"{clinic.name}, {clinic.street_address}, {clinic.locality}, {clinic.region}"
+    address = f"{address} {clinic.postal_code}"
+    title = f"{appointment.service_length.service.title} at {clinic.name}"
+    stamp = "%Y%m%dT%H%M%SZ"
+    start, end = appointment.start.astimezone(UTC), appointment.end.astimezone(UTC)
+    google = {
+        "action": "TEMPLATE",
+        "text": title,
+        "dates": f"{start:{stamp}}/{end:{stamp}}",
+        "location": address,
+    }
+    outlook = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": title,
+        "startdt": start.isoformat(),
+        "enddt": end.isoformat(),
+        "location": address,
+    }
+    return {
+        "map": "https://www.google.com/maps/search/?" + urlencode({"api": 1, "query": address}),
+        "google": "https://calendar.google.com/calendar/render?" + urlencode(google),
+        "outlook": "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(outlook),
+    }
