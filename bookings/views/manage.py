@@ -99,15 +99,18 @@ def _move_page(
     status: int,
     *,
     day_passed: bool = False,
+    week: date | None = None,
+    all_times: bool = False,
 ) -> HttpResponse:
     token = context["token"]
     wanted = _move_request(context)
-    chosen = picker.build(wanted, day=day)
+    chosen = picker.build(wanted, day=day, week=week, all_times=all_times)
     if day_passed and day is None:
         message = f"{message} {picker.next_free_day(chosen)}"
     context |= {
         "picker": chosen,
         "message": message,
+        "week_href": reverse("bookings:move", args=[token]) + "?week=",
         "day_href": reverse("bookings:move", args=[token]) + "?day=",
         "times_url": reverse("bookings:move_times", args=[token]),
         "time_href": reverse("bookings:move_confirm", args=[token]) + "?start=",
@@ -130,7 +133,16 @@ def move(request: HttpRequest, appointment: Appointment, token: str) -> HttpResp
     choice = ChoiceForm(request.GET, now=context["now"], policy=context["policy"]).choice()
     message = choice.errors.get("time", "")
     status = 400 if message else 200
-    return _move_page(request, context, choice.day, message, status, day_passed=choice.day_passed)
+    return _move_page(
+        request,
+        context,
+        choice.day,
+        message,
+        status,
+        day_passed=choice.day_passed,
+        week=choice.week,
+        all_times=choice.all_times,
+    )
 
 
 @require_safe
@@ -139,7 +151,10 @@ def move_times(request: HttpRequest, appointment: Appointment, token: str) -> Ht
     """Return one day's free times for the move picker (the fragment a day tap loads)."""
     context = _context(appointment, token)
     choice = ChoiceForm(request.GET, now=context["now"], policy=context["policy"]).choice()
-    urls = {"time_href": reverse("bookings:move_confirm", args=[token]) + "?start="}
+    urls = {
+        "day_href": reverse("bookings:move", args=[token]) + "?day=",
+        "time_href": reverse("bookings:move_confirm", args=[token]) + "?start=",
+    }
     if not context["can_change"] or choice.errors or choice.day is None:
         return render(
             request,
@@ -148,7 +163,7 @@ def move_times(request: HttpRequest, appointment: Appointment, token: str) -> Ht
             status=400,
         )
     wanted = _move_request(context)
-    chosen = picker.day_times(wanted, choice.day)
+    chosen = picker.day_times(wanted, choice.day, all_times=choice.all_times)
     return render(request, "bookings/_picker.html#times", urls | {"picker": chosen})
 
 
@@ -162,7 +177,8 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
     bad = 422 if request.method == "POST" else 400
     form = StartForm(request.GET, now=context["now"], policy=context["policy"])
     if not form.is_valid():
-        return _move_page(request, context, form.day, form.errors["start"][0], bad)
+        message = form.errors["start"][0]
+        return _move_page(request, context, form.day, message, bad, all_times=True)
     start = form.cleaned_data["start"]
     context["start"] = start
     if request.method == "GET":
