@@ -152,14 +152,22 @@
     }
     var id = field.id + "_inline";
     var note = document.getElementById(id);
+    // Only what this script added comes and goes: the server's messages stay until the next
+    // submit, so nothing below the field jumps while the runner is tapping the next one.
     if (field.checkValidity()) {
-      field.classList.remove("is-invalid");
+      if (field.dataset.inlineInvalid) {
+        field.classList.remove("is-invalid");
+        delete field.dataset.inlineInvalid;
+      }
       if (note) {
         note.remove();
       }
       return;
     }
-    field.classList.add("is-invalid");
+    if (!field.classList.contains("is-invalid")) {
+      field.classList.add("is-invalid");
+      field.dataset.inlineInvalid = "1";
+    }
     if (!note) {
       note = document.createElement("div");
       note.id = id;
