@@ -254,11 +254,22 @@ def clean_phone(phone: str) -> str:
 class DetailsForm(forms.Form):
     """The runner's contact details and the one consent line; the intake comes after."""
 
-    first_name = forms.CharField(max_length=80)
-    last_name = forms.CharField(max_length=80)
-    email = forms.EmailField(max_length=254, help_text="We send your confirmation here.")
+    # Each message names its field: the error summary lists them without their labels.
+    first_name = forms.CharField(
+        max_length=80, error_messages={"required": "Enter your first name."}
+    )
+    last_name = forms.CharField(max_length=80, error_messages={"required": "Enter your last name."})
+    email = forms.EmailField(
+        max_length=254,
+        help_text="We send your confirmation here.",
+        error_messages={"required": "Enter your email address."},
+    )
     phone = forms.CharField(
-        label="Mobile phone", max_length=30, validators=[phone_validator], strip=True
+        label="Mobile phone",
+        max_length=30,
+        validators=[phone_validator],
+        strip=True,
+        error_messages={"required": "Enter a mobile phone number we can call."},
     )
     consent = forms.BooleanField(
         label=consent.TERMS_TEXT,

@@ -27,7 +27,7 @@ def nothing_written() -> bool:
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"first_name": ""}, "first_name", "This field is required."),
+        ({"first_name": ""}, "first_name", "Enter your first name."),
         ({"email": "not-an-email"}, "email", "Enter a valid email address."),
         ({"phone": "call me"}, "phone", "Enter a phone number we can call"),
         ({"phone": "12"}, "phone", "Enter a phone number we can call"),
