@@ -10,7 +10,8 @@ string carries the choices so far (``length``, ``therapist``, ``week``, ``day``,
 ``start``), so Back, reloads and pages without JavaScript keep them. Input that cannot be
 used (unknown ids, a length the therapist does not offer, malformed or nonexistent times,
 past or beyond the horizon) sends the runner to the earliest step that needs redoing, with
-the reason on the page: 400 for a GET, 422 for a POST. Health answers travel only in POST bodies, never in a URL.
+the reason on the page: 400 for a GET, 422 for a POST. Health answers travel only in POST
+bodies, never in a URL.
 """
 
 from datetime import UTC, datetime, timedelta
