@@ -273,13 +273,18 @@ def reschedule_appointment(
     reason: str = "",
     notify: bool = True,
     policy: BookingPolicy | None = None,
+    any_therapist: bool = False,
+    service_length: ServiceLength | None = None,
 ) -> Appointment:
-    """Move `appointment` to `start` (and optionally another therapist or room)."""
+    """Move `appointment` to `start`, optionally to another therapist (or anyone free), room
+    or length of the same service."""
     policy = _as_applies(policy or BookingPolicy.load(), by)
     _check_changeable(appointment, now=now, policy=policy)
     check_policy(start, now=now, policy=policy)
-    therapist = therapist or appointment.therapist
-    length = appointment.service_length
+    therapist = None if any_therapist else therapist or appointment.therapist
+    length = service_length or appointment.service_length
+    if length.service_id != appointment.service_length.service_id:
+        raise ChangeNotAllowed("A booking can change length only within the same service.")
     therapist_id, room_id = confirm_offer(
         service_length=length,
         start=start,
@@ -295,7 +300,7 @@ def reschedule_appointment(
             current = _locked(appointment)
             _check_changeable(current, now=now, policy=policy)
             before = _placement(current)
-            current.move_to(start)
+            current.move_to(start, length)
             current.therapist_id, current.room_id, current.updated_by = therapist_id, room_id, by
             refuse_if_blocked(therapist_id=therapist_id, start=current.start, end=current.end)
             # A move onto another day or therapist takes a session there like a booking does.
@@ -333,6 +338,7 @@ def _placement(appointment: Appointment) -> dict[str, str]:
         "start": local_time(appointment.start),
         "therapist": appointment.therapist.name,
         "room": appointment.room.name,
+        "length": f"{appointment.service_length.minutes} minutes",
     }
 
 

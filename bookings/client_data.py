@@ -18,27 +18,15 @@ from bookings.models import (
     AppointmentChange,
     Client,
     ClientMessage,
+    Guardian,
     ManageToken,
     RunnerIntake,
 )
 
 ERASED_FIRST, ERASED_LAST = "Erased", "client"
+# Every answer and date the intake keeps: a field added to the model is exported with it.
 INTAKE_FIELDS = [
-    "weekly_mileage",
-    "next_race_date",
-    "next_race_distance",
-    "tight_areas",
-    "other_area",
-    "health_conditions",
-    "medications",
-    "is_minor",
-    "guardian_name",
-    "policy_consent_at",
-    "policy_version",
-    "treatment_consent_at",
-    "treatment_version",
-    "created_at",
-    "updated_at",
+    field.name for field in RunnerIntake._meta.concrete_fields if field.name not in {"id", "client"}
 ]
 UPCOMING = [Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
 
@@ -64,6 +52,10 @@ def _intake(intake: RunnerIntake) -> dict[str, Any]:
     answers = {name: _plain(getattr(intake, name)) for name in INTAKE_FIELDS}
     answers["next_race_distance"] = intake.get_next_race_distance_display()
     answers["tight_areas"] = intake.get_tight_areas_display()
+    answers["changes"] = [
+        {"at": _local(change.changed_at), "changes": change.changes}
+        for change in intake.changes.all()
+    ]
     return answers
 
 
@@ -90,10 +82,28 @@ def _appointment(appointment: Appointment) -> dict[str, Any]:
             for change in appointment.changes.all()
         ],
         "messages": [_message(message) for message in appointment.messages.all()],
+        "consents": [
+            {"kind": c.get_kind_display(), "version": c.version, "agreed_at": _local(c.agreed_at)}
+            for c in appointment.consents.all()
+        ],
+        "guardian": _guardian(appointment),
         "manage_links": [
             {"issued_at": _local(token.created_at), "revoked_at": _local(token.revoked_at)}
             for token in appointment.manage_tokens.all()
         ],
+    }
+
+
+def _guardian(appointment: Appointment) -> dict[str, Any] | None:
+    try:
+        guardian = appointment.guardian
+    except Guardian.DoesNotExist:
+        return None
+    return {
+        "name": guardian.name,
+        "phone": guardian.phone,
+        "relationship": guardian.relationship,
+        "recorded_at": _local(guardian.recorded_at),
     }
 
 
@@ -119,11 +129,12 @@ def _lookups(client: Client):
 
 def export_client(client: Client, *, now: datetime) -> dict[str, Any]:
     """Return everything held on `client`: details, notes, intake, visits, history, emails."""
-    intake = RunnerIntake.objects.filter(client=client).first()
+    intake = RunnerIntake.objects.filter(client=client).prefetch_related("changes").first()
     appointments = (
         Appointment.objects.filter(client=client)
-        .select_related("therapist", "room", "service_length__service")
+        .select_related("therapist", "room", "service_length__service", "guardian")
         .prefetch_related(
+            "consents",
             Prefetch("changes", AppointmentChange.objects.select_related("by")),
             Prefetch("messages", ClientMessage.objects.order_by("due_at", "pk")),
             Prefetch("manage_tokens", ManageToken.objects.order_by("created_at", "pk")),
@@ -172,7 +183,8 @@ def erase_client(*, client: Client, by: AbstractBaseUser, now: datetime) -> Clie
                 f"Cancel {'them' if count > 1 else 'it'} first, then erase."
             )
         appointments = Appointment.objects.filter(client=locked)
-        RunnerIntake.objects.filter(client=locked).delete()
+        RunnerIntake.objects.filter(client=locked).delete()  # and its change history
+        Guardian.objects.filter(appointment__client=locked).delete()
         _lookups(locked).delete()
         ManageToken.objects.filter(appointment__client=locked, revoked_at__isnull=True).update(
             revoked_at=now

@@ -2,8 +2,9 @@
 
 ``ChoiceForm`` reads the choices made so far (service length, therapist, day, time) from the
 query string, so Back, bookmarks and pages without JavaScript all keep them. Every error
-names the step where the runner can put it right. ``DetailsForm`` is the runner's details
-and intake; its hidden ``key`` makes a repeated submission book once.
+names the step where the runner can put it right. ``DetailsForm`` is the runner's contact
+details and one consent; its hidden ``key`` makes a repeated submission book once. The
+intake has its own form (``intake_forms.py``), after the time is secured.
 """
 
 import re
@@ -19,8 +20,8 @@ from django.utils.functional import cached_property
 
 from bookings import consent
 from bookings.checks import SlotTaken, check_policy
-from bookings.models import BookingPolicy, RunnerIntake, Therapist
-from bookings.online import ClientDetails, IntakeAnswers
+from bookings.models import BookingPolicy, Therapist
+from bookings.online import ClientDetails
 from bookings.queries import clinic_tz
 from services.models import Service, ServiceLength
 
@@ -88,6 +89,7 @@ _MESSAGES = {
     "length": "That service or length isn't available. Please choose again.",
     "therapist": "We couldn't find that therapist. Please choose again.",
     "day": "That day isn't valid. Please choose one of the days below.",
+    "week": "That week isn't valid. Please choose one of the days below.",
 }
 
 
@@ -100,6 +102,8 @@ class Choice:
     therapist: Therapist | None = None
     anyone: bool = False
     day: date | None = None
+    week: date | None = None  # the first day of the week the picker shows, if not `day`'s
+    all_times: bool = False  # "more times": every free start, not only the natural spacing
     start: datetime | None = None
     errors: dict[str, str] = field(default_factory=dict)
     day_passed: bool = False  # the day asked for is over: the picker opens on the next free one
@@ -133,6 +137,8 @@ class ChoiceForm(forms.Form):
     length = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     therapist = forms.SlugField(required=False, max_length=120)
     day = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    week = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    all = forms.BooleanField(required=False)
     start = StartField(required=False)
 
     def __init__(self, data, *, now: datetime, policy: BookingPolicy) -> None:
@@ -146,7 +152,7 @@ class ChoiceForm(forms.Form):
         for name in self.errors:
             step = _STEP_OF.get(name, "time")
             errors.setdefault(step, _MESSAGES.get(name) or self.errors[name][0])
-        choice = Choice(errors=errors)
+        choice = Choice(errors=errors, all_times=bool(data.get("all")))
         if data.get("service"):
             choice.service = Service.objects.published().filter(slug=data["service"]).first()
             if choice.service is None:
@@ -172,6 +178,15 @@ class ChoiceForm(forms.Form):
                 errors.setdefault("time", "Please choose one of the days below.")
             else:
                 choice.day = day
+        if (week := data.get("week")) is not None:
+            today = timezone.localdate(self.now, clinic_tz())
+            if today <= week <= today + timedelta(days=self.policy.horizon_days):
+                choice.week = week
+            else:
+                errors.setdefault(
+                    "time",
+                    "That week is outside the dates we book. Please choose one of the days below.",
+                )
         if (start := data.get("start")) is not None:
             try:
                 check_start(start, now=self.now, policy=self.policy)
@@ -184,6 +199,7 @@ class ChoiceForm(forms.Form):
                     choice.start = start
                 else:
                     errors.setdefault("time", NOT_BOOKABLE)
+                    choice.all_times = True  # the times either side of it, not every half hour
         return choice
 
     def _therapist(self, choice: Choice, slug: str) -> None:
@@ -228,72 +244,36 @@ phone_validator = RegexValidator(
 )
 
 
-class DetailsForm(forms.Form):
-    """The runner's contact details, intake and consent."""
+def clean_phone(phone: str) -> str:
+    """Return `phone` if it has as many digits as a callable number, else raise."""
+    if not 7 <= sum(ch.isdigit() for ch in phone) <= 15:
+        raise ValidationError("Enter a phone number we can call, such as (404) 555-0142.")
+    return phone
 
-    first_name = forms.CharField(max_length=80)
-    last_name = forms.CharField(max_length=80)
-    email = forms.EmailField(max_length=254)
+
+class DetailsForm(forms.Form):
+    """The runner's contact details and the one consent line; the intake comes after."""
+
+    # Each message names its field: the error summary lists them without their labels.
+    first_name = forms.CharField(
+        max_length=80, error_messages={"required": "Enter your first name."}
+    )
+    last_name = forms.CharField(max_length=80, error_messages={"required": "Enter your last name."})
+    email = forms.EmailField(
+        max_length=254,
+        help_text="We send your confirmation here.",
+        error_messages={"required": "Enter your email address."},
+    )
     phone = forms.CharField(
-        label="Mobile phone", max_length=30, validators=[phone_validator], strip=True
+        label="Mobile phone",
+        max_length=30,
+        validators=[phone_validator],
+        strip=True,
+        error_messages={"required": "Enter a mobile phone number we can call."},
     )
-    weekly_mileage = forms.IntegerField(
-        label="Weekly mileage (miles)",
-        required=False,
-        min_value=0,
-        max_value=300,
-        help_text="Roughly how many miles you run in a normal week.",
-    )
-    next_race_date = forms.DateField(
-        label="Date of your next race",
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Leave blank if you have no race planned.",
-    )
-    next_race_distance = forms.ChoiceField(
-        label="Race distance",
-        required=False,
-        choices=[("", "No race planned"), *RunnerIntake.Distance.choices],
-    )
-    tight_areas = forms.MultipleChoiceField(
-        label="Where does it hurt or feel tight?",
-        required=False,
-        choices=RunnerIntake.Area.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    other_area = forms.CharField(label="Other area", max_length=200, required=False)
-    health_conditions = forms.CharField(
-        label="Health conditions relevant to massage",
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Injuries, surgery, pregnancy, blood-clotting or skin conditions and the "
-        "like. Leave blank if none.",
-    )
-    medications = forms.CharField(
-        label="Medications",
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Especially blood thinners or painkillers. Leave blank if none.",
-    )
-    is_minor = forms.BooleanField(label="I am under 18", required=False)
-    guardian_name = forms.CharField(
-        label="Parent or guardian's full name",
-        max_length=120,
-        required=False,
-        help_text=consent.GUARDIAN_TEXT,
-    )
-    consent_policy = forms.BooleanField(
-        label="I agree to the cancellation policy",
-        help_text=consent.POLICY_TEXT,
-        error_messages={"required": "Please agree to the cancellation policy to book online."},
-    )
-    consent_treatment = forms.BooleanField(
-        label="I consent to treatment",
-        help_text=consent.TREATMENT_TEXT,
-        error_messages={"required": "Please give your consent to treatment to book online."},
+    consent = forms.BooleanField(
+        label=consent.TERMS_TEXT,
+        error_messages={"required": "Please agree to the policy to book online."},
     )
     key = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -302,7 +282,6 @@ class DetailsForm(forms.Form):
         "last_name": "family-name",
         "email": "email",
         "phone": "tel",
-        "guardian_name": "off",
     }
 
     def __init__(self, *args, today: date, **kwargs) -> None:
@@ -312,7 +291,6 @@ class DetailsForm(forms.Form):
         for name, value in self.AUTOCOMPLETE.items():
             self.fields[name].widget.attrs["autocomplete"] = value
         self.fields["phone"].widget.input_type = "tel"
-        self.fields["weekly_mileage"].widget.attrs["inputmode"] = "numeric"
         self.fields["key"].error_messages["required"] = self.fields["key"].error_messages[
             "invalid"
         ] = "This form expired. Please check your details and send it again."
@@ -326,53 +304,17 @@ class DetailsForm(forms.Form):
         return self.cleaned_data.get("key") or uuid4()
 
     def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"]
-        if not 7 <= sum(ch.isdigit() for ch in phone) <= 15:
-            raise ValidationError("Enter a phone number we can call, such as (404) 555-0142.")
-        return phone
+        return clean_phone(self.cleaned_data["phone"])
 
-    def clean_next_race_date(self) -> date | None:
-        race = self.cleaned_data["next_race_date"]
-        if race is not None and not self.today <= race <= self.today + timedelta(days=730):
-            raise ValidationError("Give the date of an upcoming race, within the next two years.")
-        return race
-
-    def clean(self) -> dict:
-        data = super().clean()
-        race, distance = data.get("next_race_date"), data.get("next_race_distance")
-        if race and not distance:
-            self.add_error("next_race_distance", "Choose the race's distance.")
-        if distance and not race and "next_race_date" not in self.errors:
-            self.add_error("next_race_date", "Give the race's date, or choose “No race planned”.")
-        if RunnerIntake.Area.OTHER in data.get("tight_areas", []) and not data.get("other_area"):
-            self.add_error("other_area", "Tell us which other area hurts or feels tight.")
-        if data.get("is_minor") and not data.get("guardian_name"):
-            self.add_error(
-                "guardian_name", "A runner under 18 needs a parent's or guardian's name."
-            )
-        return data
-
-    def answers(self) -> tuple[ClientDetails, IntakeAnswers]:
-        """Return the contact details and the intake answers (call after is_valid())."""
+    def answers(self) -> ClientDetails:
+        """Return the contact details (call after is_valid())."""
         data = self.cleaned_data
-        details = ClientDetails(
+        return ClientDetails(
             first_name=data["first_name"],
             last_name=data["last_name"],
             email=data["email"],
             phone=data["phone"],
         )
-        intake = IntakeAnswers(
-            weekly_mileage=data["weekly_mileage"],
-            next_race_date=data["next_race_date"],
-            next_race_distance=data["next_race_distance"] if data["next_race_date"] else "",
-            tight_areas=tuple(data["tight_areas"]),
-            other_area=data["other_area"] if RunnerIntake.Area.OTHER in data["tight_areas"] else "",
-            health_conditions=data["health_conditions"],
-            medications=data["medications"],
-            is_minor=data["is_minor"],
-            guardian_name=data["guardian_name"] if data["is_minor"] else "",
-        )
-        return details, intake
 
 
 class FindForm(forms.Form):

@@ -1,30 +1,40 @@
-"""The public booking write: a runner's client record, appointment and intake, all or nothing.
+"""The public booking write, and the runner intake given after it.
 
 Returning runners are recognised by email alone (no password), so whoever types an email
 must learn nothing about the person it belongs to and must not be able to quietly rewrite
 their record:
 
-* The public form is the same for everyone: the intake is always offered and never prefilled,
-  and no page says whether the email was known or whether an intake is on file.
+* The booking form asks only for name, email, phone and one consent; no page says whether
+  the email was known. The consent is recorded per booking with its text version.
 * The client's stored name, email and phone are never changed from the public form
-  (``booking.find_or_create_client`` keeps them); the pages after booking show the booking,
-  never the stored client.
-* The intake is written only when the booking is made (not on a repeated submission). A first
-  booking creates it. For a returning client the answers given are merged in: a filled-in
-  answer replaces the stored one, a blank one keeps it, so a returning runner may leave the
-  questions blank when nothing has changed. Consent is given afresh with every booking, so
-  its time and text version are always updated; the under-18 answer and guardian's name are
-  always taken from this booking.
+  (``booking.find_or_create_client`` keeps them).
+* The intake is its own step after the time is secured. Reached from the confirmation page
+  (whoever booked, perhaps with someone else's email), it is blank and merges: a filled-in
+  answer replaces the stored one, a blank keeps it. Reached from the link in the email
+  (``replace=True``), it is prefilled and saved as given, so a runner can clear an answer.
+  Every save that changes an answer records what changed and when (``IntakeChange``).
+* A date of birth under 18 on the day of the session makes the booking a minor's: it records
+  the guardian's name, phone, relationship and consent for that booking.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from bookings import booking, consent
-from bookings.models import BookingPolicy, Client, RunnerIntake, Therapist
+from bookings.models import (
+    Appointment,
+    BookingConsent,
+    BookingPolicy,
+    Client,
+    Guardian,
+    IntakeChange,
+    RunnerIntake,
+    Therapist,
+)
 from services.models import ServiceLength
 
 
@@ -40,7 +50,7 @@ class ClientDetails:
 
 @dataclass(frozen=True, slots=True)
 class IntakeAnswers:
-    """The runner intake as answered on the form (consent is implied: the form requires it)."""
+    """The runner intake as answered on its form."""
 
     weekly_mileage: int | None = None
     next_race_date: date | None = None
@@ -49,20 +59,28 @@ class IntakeAnswers:
     other_area: str = ""
     health_conditions: str = ""
     medications: str = ""
-    is_minor: bool = False
-    guardian_name: str = ""
+    date_of_birth: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GuardianAnswers:
+    """A minor's parent or guardian, who consents by ticking the guardian line."""
+
+    name: str
+    phone: str
+    relationship: str
 
 
 def book_online(
     *,
     details: ClientDetails,
-    intake: IntakeAnswers,
     service_length: ServiceLength,
     start: datetime,
     now: datetime,
     therapist: Therapist | None,
     key: UUID,
     policy: BookingPolicy | None = None,
+    intake: IntakeAnswers | None = None,
 ) -> booking.Booked:
     """Book a runner in from the public form; a lost race raises SlotTaken, writing nothing."""
     with transaction.atomic():
@@ -82,43 +100,118 @@ def book_online(
             policy=policy,
         )
         if booked.created:
-            record_intake(client=client, answers=intake, now=now)
+            BookingConsent.objects.create(
+                appointment=booked.appointment,
+                kind=BookingConsent.Kind.TERMS,
+                version=consent.TERMS_VERSION,
+                agreed_at=now,
+            )
+            if intake is not None:
+                record_intake(appointment=booked.appointment, answers=intake, now=now)
     return booked
 
 
-def record_intake(*, client: Client, answers: IntakeAnswers, now: datetime) -> RunnerIntake:
-    """Return the client's intake after creating it or merging `answers` into it."""
-    intake = RunnerIntake.objects.select_for_update().filter(client=client).first()
-    if intake is None:
-        intake = RunnerIntake(client=client)
-        _merge(intake, answers, now)
-        try:
-            with transaction.atomic():
-                intake.save()
-                return intake
-        except IntegrityError:
-            # The same new client's other first booking saved an intake a moment ago.
-            intake = RunnerIntake.objects.select_for_update().get(client=client)
-    _merge(intake, answers, now)
-    intake.save()
+def is_minor(date_of_birth: date | None, *, on: date) -> bool:
+    """Return whether someone born on `date_of_birth` is under 18 on day `on`."""
+    if date_of_birth is None:
+        return False
+    years = (
+        on.year
+        - date_of_birth.year
+        - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    )
+    return years < 18
+
+
+def record_intake(
+    *,
+    appointment: Appointment,
+    answers: IntakeAnswers,
+    now: datetime,
+    replace: bool = False,
+    guardian: GuardianAnswers | None = None,
+) -> RunnerIntake:
+    """Return the client's intake after saving `answers` (merged, or as given if `replace`)."""
+    with transaction.atomic():
+        intake = _locked_intake(appointment.client, now)
+        before = _values(intake)
+        _apply(intake, answers, replace=replace)
+        minor = is_minor(intake.date_of_birth, on=timezone.localdate(appointment.start))
+        if minor and guardian is not None:
+            intake.guardian_name = guardian.name
+            _record_guardian(appointment, guardian, now)
+        elif not minor:
+            intake.guardian_name = ""
+        # The table's rule (a minor has a guardian's name) holds even when a merge keeps an
+        # under-18 date of birth given earlier without naming anyone this time.
+        intake.is_minor = minor and bool(intake.guardian_name)
+        intake.save()
+        after = _values(intake)
+        if changes := {k: [before[k], after[k]] for k in after if before[k] != after[k]}:
+            IntakeChange.objects.create(intake=intake, changed_at=now, changes=changes)
     return intake
 
 
-def _merge(intake: RunnerIntake, answers: IntakeAnswers, now: datetime) -> None:
-    if answers.weekly_mileage is not None:
-        intake.weekly_mileage = answers.weekly_mileage
-    if answers.next_race_date is not None:
-        intake.next_race_date = answers.next_race_date
-        intake.next_race_distance = answers.next_race_distance
-    if answers.tight_areas:
-        intake.tight_areas = list(answers.tight_areas)
-        intake.other_area = answers.other_area
-    if answers.health_conditions:
-        intake.health_conditions = answers.health_conditions
-    if answers.medications:
-        intake.medications = answers.medications
-    intake.is_minor = answers.is_minor
-    intake.guardian_name = answers.guardian_name if answers.is_minor else ""
-    intake.policy_consent_at = intake.treatment_consent_at = now
-    intake.policy_version = consent.POLICY_VERSION
-    intake.treatment_version = consent.TREATMENT_VERSION
+def _record_guardian(appointment: Appointment, guardian: GuardianAnswers, now: datetime) -> None:
+    Guardian.objects.update_or_create(
+        appointment=appointment,
+        defaults={
+            "name": guardian.name,
+            "phone": guardian.phone,
+            "relationship": guardian.relationship,
+            "recorded_at": now,
+        },
+    )
+    BookingConsent.objects.update_or_create(
+        appointment=appointment,
+        kind=BookingConsent.Kind.GUARDIAN,
+        defaults={"version": consent.GUARDIAN_VERSION, "agreed_at": now},
+    )
+
+
+def _locked_intake(client: Client, now: datetime) -> RunnerIntake:
+    """Return the client's intake, locked, creating it (with today's consent) if there is none."""
+    intake = RunnerIntake.objects.select_for_update().filter(client=client).first()
+    if intake is not None:
+        return intake
+    intake = RunnerIntake(
+        client=client,
+        policy_consent_at=now,
+        treatment_consent_at=now,
+        policy_version=consent.TERMS_VERSION,
+        treatment_version=consent.TERMS_VERSION,
+    )
+    try:
+        with transaction.atomic():
+            intake.save()
+            return intake
+    except IntegrityError:
+        # The same client's intake was saved from another tab a moment ago.
+        return RunnerIntake.objects.select_for_update().get(client=client)
+
+
+_ANSWERS = [each.name for each in fields(IntakeAnswers)]
+
+
+def _values(intake: RunnerIntake) -> dict[str, object]:
+    """Return the intake's answers in a form JSON keeps (dates as ISO strings, None as "")."""
+    out: dict[str, object] = {}
+    for name in [*_ANSWERS, "guardian_name"]:
+        value = getattr(intake, name)
+        if isinstance(value, date):
+            value = value.isoformat()
+        out[name] = "" if value is None else list(value) if isinstance(value, list) else value
+    return out
+
+
+def _apply(intake: RunnerIntake, answers: IntakeAnswers, *, replace: bool) -> None:
+    for name in _ANSWERS:
+        value = getattr(answers, name)
+        if isinstance(value, tuple):
+            value = list(value)
+        if replace or value not in (None, "", []):
+            setattr(intake, name, value)
+    if not intake.next_race_date:
+        intake.next_race_distance = ""
+    if RunnerIntake.Area.OTHER not in intake.tight_areas:
+        intake.other_area = ""

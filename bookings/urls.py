@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.views import manage, public
+from bookings.views import intake, manage, public
 
 app_name = "bookings"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("manage/<str:token>/move/times/", manage.move_times, name="move_times"),
     path("manage/<str:token>/move/confirm/", manage.move_confirm, name="move_confirm"),
     path("manage/<str:token>/cancel/", manage.cancel, name="cancel"),
+    path("manage/<str:token>/intake/", intake.intake, name="intake"),
     path("manage/<str:token>/calendar.ics", manage.calendar_file, name="calendar"),
     path("find/", manage.find, name="find"),
     path("find/sent/", manage.find_sent, name="find_sent"),

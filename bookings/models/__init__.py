@@ -7,7 +7,13 @@ from bookings.models.appointments import (
     AppointmentStatus,
     ManageToken,
 )
-from bookings.models.clients import Client, RunnerIntake
+from bookings.models.clients import (
+    BookingConsent,
+    Client,
+    Guardian,
+    IntakeChange,
+    RunnerIntake,
+)
 from bookings.models.messages import ClientMessage
 from bookings.models.schedule import (
     BookingPolicy,
@@ -26,11 +32,14 @@ __all__ = [
     "Appointment",
     "AppointmentChange",
     "AppointmentStatus",
+    "BookingConsent",
     "BookingPolicy",
     "Client",
     "ClientMessage",
     "ClinicClosure",
     "DateHours",
+    "Guardian",
+    "IntakeChange",
     "ManageToken",
     "Room",
     "RunnerIntake",

@@ -153,9 +153,15 @@ class Appointment(models.Model):
         self.occupied_from = self.start - timedelta(minutes=self.buffer_before)
         self.occupied_until = self.end + timedelta(minutes=self.buffer_after)
 
-    def move_to(self, start: datetime) -> None:
-        """Shift the session to ``start``, keeping its length and buffers (not saved)."""
-        self.start, self.end = start, start + (self.end - self.start)
+    def move_to(self, start: datetime, length: ServiceLength | None = None) -> None:
+        """Shift the session to ``start`` (not saved), keeping its length and buffers unless
+        a new ``length`` brings its own."""
+        if length is not None and length.pk != self.service_length_id:
+            self.service_length = length
+            self.end = self.buffer_before = self.buffer_after = None
+            self.start = start
+        else:
+            self.start, self.end = start, start + (self.end - self.start)
         self.sequence += 1
         self.fill_times()
 

@@ -98,6 +98,7 @@ class RunnerIntake(models.Model):
     other_area = models.CharField("other area", max_length=200, blank=True)
     health_conditions = models.TextField(max_length=2000, blank=True)
     medications = models.TextField(max_length=2000, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
     is_minor = models.BooleanField("under 18", default=False)
     guardian_name = models.CharField(max_length=120, blank=True)
     policy_consent_at = models.DateTimeField()
@@ -121,3 +122,61 @@ class RunnerIntake(models.Model):
 
     def get_tight_areas_display(self) -> list[str]:
         return [self.Area(area).label for area in self.tight_areas]
+
+
+class IntakeChange(models.Model):
+    """One save of a runner's intake that changed something: which answers, from what to what.
+
+    Private like the intake itself: staff pages only, never a log line, URL or email.
+    """
+
+    intake = models.ForeignKey(RunnerIntake, on_delete=models.CASCADE, related_name="changes")
+    changed_at = models.DateTimeField()
+    # {"field": [before, after]}, with dates as ISO strings and cleared answers as "".
+    changes = models.JSONField()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Intake change of {self.intake.client} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class BookingConsent(models.Model):
+    """A consent given for one booking, with the version of the text agreed to."""
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", "Cancellation policy and treatment"
+        GUARDIAN = "guardian", "Parent or guardian"
+
+    appointment = models.ForeignKey(
+        "bookings.Appointment", on_delete=models.CASCADE, related_name="consents"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    version = models.CharField(max_length=20)
+    agreed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "kind"], name="bookingconsent_one_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} consent ({self.version})"
+
+
+class Guardian(models.Model):
+    """The parent or guardian who consents to a minor's booking (a minor by date of birth)."""
+
+    appointment = models.OneToOneField(
+        "bookings.Appointment", on_delete=models.CASCADE, related_name="guardian"
+    )
+    name = models.CharField(max_length=120)
+    phone = models.CharField(max_length=30)
+    relationship = models.CharField(max_length=60)
+    recorded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.relationship})"

@@ -8,6 +8,7 @@ stored details, because whoever booked may have typed someone else's email.
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,8 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from bookings import booking, calendar, links
 from bookings import messages as outbox
-from bookings.forms import CancelForm, ChoiceForm, FindForm, StartForm
-from bookings.models import Appointment, BookingPolicy, Client
+from bookings.forms import ANY, CancelForm, Choice, ChoiceForm, FindForm, StartForm
+from bookings.models import Appointment, BookingPolicy, Client, Therapist
 from bookings.tokens import was_issued
 from bookings.views import picker
 from bookings.views.public import WINDOW, see_other
@@ -69,15 +70,42 @@ def _context(appointment: Appointment, token: str) -> dict:
 
 
 def _move_request(context: dict) -> picker.Request:
-    """Return what a move may choose from: the same length and therapist, any free time."""
-    appointment = context["appointment"]
+    """Return what a move may choose from: the chosen length and therapist, any free time."""
     return picker.Request(
-        appointment.service_length,
-        appointment.therapist,
+        context["move_length"],
+        context["move_therapist"],
         context["policy"],
         context["now"],
-        ignoring=appointment,
+        ignoring=context["appointment"],
     )
+
+
+def _move_choice(request: HttpRequest, context: dict) -> tuple[Choice, str]:
+    """Add the move's length and therapist (same service; default: as booked) to `context`.
+
+    Return the query-string choice and the message for a length or therapist refused.
+    """
+    appointment = context["appointment"]
+    choice = ChoiceForm(request.GET, now=context["now"], policy=context["policy"]).choice()
+    message = choice.errors.get("service", "") or choice.errors.get("therapist", "")
+    length = choice.length or appointment.service_length
+    if length.service_id != appointment.service_length.service_id:
+        length, message = appointment.service_length, "Please choose a length of this service."
+    therapist = None if choice.anyone else choice.therapist or appointment.therapist
+    params = {"length": str(length.pk), "therapist": therapist.slug if therapist else ANY}
+    service = appointment.service_length.service
+    context |= {
+        "move_length": length,
+        "move_therapist": therapist,
+        "move_params": params,
+        "lengths": list(service.lengths.all()),
+        "therapists": list(Therapist.objects.active().offering(service.pk)),
+    }
+    return choice, message
+
+
+def _move_url(name: str, token: str, params: dict[str, str], **more: str) -> str:
+    return reverse(f"bookings:{name}", args=[token]) + "?" + urlencode(params | more)
 
 
 def _detail(
@@ -96,18 +124,21 @@ def _move_page(
     status: int,
     *,
     day_passed: bool = False,
+    week: date | None = None,
+    all_times: bool = False,
 ) -> HttpResponse:
     token = context["token"]
     wanted = _move_request(context)
-    chosen = picker.build(wanted, day=day)
+    chosen = picker.build(wanted, day=day, week=week, all_times=all_times)
     if day_passed and day is None:
         message = f"{message} {picker.next_free_day(chosen)}"
     context |= {
         "picker": chosen,
         "message": message,
-        "day_href": reverse("bookings:move", args=[token]) + "?day=",
-        "times_url": reverse("bookings:move_times", args=[token]),
-        "time_href": reverse("bookings:move_confirm", args=[token]) + "?start=",
+        "week_href": _move_url("move", token, context["move_params"]) + "&week=",
+        "day_href": _move_url("move", token, context["move_params"]) + "&day=",
+        "times_url": _move_url("move_times", token, context["move_params"]),
+        "time_href": _move_url("move_confirm", token, context["move_params"]) + "&start=",
     }
     return render(request, "bookings/manage_move.html", context, status=status)
 
@@ -124,10 +155,19 @@ def move(request: HttpRequest, appointment: Appointment, token: str) -> HttpResp
     context = _context(appointment, token)
     if not context["can_change"]:
         return _detail(request, context, status=409)
-    choice = ChoiceForm(request.GET, now=context["now"], policy=context["policy"]).choice()
-    message = choice.errors.get("time", "")
+    choice, message = _move_choice(request, context)
+    message = message or choice.errors.get("time", "")
     status = 400 if message else 200
-    return _move_page(request, context, choice.day, message, status, day_passed=choice.day_passed)
+    return _move_page(
+        request,
+        context,
+        choice.day,
+        message,
+        status,
+        day_passed=choice.day_passed,
+        week=choice.week,
+        all_times=choice.all_times,
+    )
 
 
 @require_safe
@@ -135,9 +175,12 @@ def move(request: HttpRequest, appointment: Appointment, token: str) -> HttpResp
 def move_times(request: HttpRequest, appointment: Appointment, token: str) -> HttpResponse:
     """Return one day's free times for the move picker (the fragment a day tap loads)."""
     context = _context(appointment, token)
-    choice = ChoiceForm(request.GET, now=context["now"], policy=context["policy"]).choice()
-    urls = {"time_href": reverse("bookings:move_confirm", args=[token]) + "?start="}
-    if not context["can_change"] or choice.errors or choice.day is None:
+    choice, message = _move_choice(request, context)
+    urls = {
+        "day_href": _move_url("move", token, context["move_params"]) + "&day=",
+        "time_href": _move_url("move_confirm", token, context["move_params"]) + "&start=",
+    }
+    if not context["can_change"] or message or choice.errors or choice.day is None:
         return render(
             request,
             "bookings/_picker.html#times",
@@ -145,7 +188,7 @@ def move_times(request: HttpRequest, appointment: Appointment, token: str) -> Ht
             status=400,
         )
     wanted = _move_request(context)
-    chosen = picker.day_times(wanted, choice.day)
+    chosen = picker.day_times(wanted, choice.day, all_times=choice.all_times)
     return render(request, "bookings/_picker.html#times", urls | {"picker": chosen})
 
 
@@ -157,9 +200,13 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
     if not context["can_change"]:
         return _detail(request, context, status=409)
     bad = 422 if request.method == "POST" else 400
+    _choice, message = _move_choice(request, context)
+    if message:
+        return _move_page(request, context, None, message, bad)
     form = StartForm(request.GET, now=context["now"], policy=context["policy"])
     if not form.is_valid():
-        return _move_page(request, context, form.day, form.errors["start"][0], bad)
+        message = form.errors["start"][0]
+        return _move_page(request, context, form.day, message, bad, all_times=True)
     start = form.cleaned_data["start"]
     context["start"] = start
     if request.method == "GET":
@@ -170,7 +217,13 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
         return render(request, "bookings/manage_move_confirm.html", context)
     try:
         moved = booking.reschedule_appointment(
-            appointment=appointment, start=start, now=context["now"], policy=context["policy"]
+            appointment=appointment,
+            start=start,
+            now=context["now"],
+            policy=context["policy"],
+            therapist=context["move_therapist"],
+            any_therapist=context["move_therapist"] is None,
+            service_length=context["move_length"],
         )
     except booking.ChangeNotAllowed as refused:
         return _detail(request, context, refused.message, 409)
@@ -178,7 +231,7 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
         context |= {
             "taken": True,
             "offers": [picker.slot(offer.start) for offer in taken.alternatives],
-            "offer_href": reverse("bookings:move_confirm", args=[token]) + "?start=",
+            "offer_href": _move_url("move_confirm", token, context["move_params"]) + "&start=",
         }
         return render(request, "bookings/manage_move_confirm.html", context, status=409)
     local = timezone.localtime(moved.start)

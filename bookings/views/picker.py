@@ -1,7 +1,10 @@
 """The day-and-time picker shared by booking a session and moving one.
 
-Availability comes from ``queries.available_slots`` (one query however far ahead), so the
-day list covers the whole booking horizon and a day's times are one more call.
+The picker shows one week at a time: a strip of seven days from today (or from a later
+week's first day), full days shown as full, and the times of the chosen day at the
+service's natural spacing ("more times" shows the rest). Availability comes from
+``queries.available_slots`` for the visible week only; finding the first free day when
+the first week is full costs one more call, for the rest of the horizon.
 """
 
 from collections import defaultdict
@@ -14,8 +17,10 @@ from bookings import queries
 from bookings.models import Appointment, BookingPolicy, Therapist
 from services.models import ServiceLength
 
-# Days shown before "Later dates"; the rest fold away so a phone sees times without scrolling.
-FIRST_DAYS = 7
+WEEK = 7
+# Starts a runner chooses between by default: every half hour reads as a short list, while
+# the clinic's finer grid (say every 15 minutes) stays one tap away under "more times".
+NATURAL_MINUTES = 30
 PERIODS = (("Morning", 12), ("Afternoon", 17), ("Evening", 24))
 
 
@@ -26,20 +31,26 @@ class Slot:
     start: datetime
     param: str
     label: str
+    minute_of_day: int = 0
 
 
 def slot(start: datetime) -> Slot:
     """Return `start` as a Slot (formatted here: the template's filters cost more per slot)."""
     local = timezone.localtime(start, queries.clinic_tz())
-    return Slot(start, local.strftime("%Y-%m-%dT%H:%M"), local.strftime("%-I:%M %p"))
+    return Slot(
+        start,
+        local.strftime("%Y-%m-%dT%H:%M"),
+        local.strftime("%-I:%M %p"),
+        local.hour * 60 + local.minute,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Day:
-    """A day with free times."""
+    """A day of the visible week; `free` says whether any time is left on it."""
 
     day: date
-    count: int
+    free: bool
 
     @property
     def param(self) -> str:
@@ -48,31 +59,45 @@ class Day:
 
 @dataclass
 class Picker:
-    """Days with free times (soonest first) and the free times of the chosen day."""
+    """The visible week (full days included) and the free times of the chosen day."""
 
     days: list[Day] = field(default_factory=list)
     day: date | None = None
     times: list[Slot] = field(default_factory=list)
+    spacing: int = NATURAL_MINUTES
+    all_times: bool = False
+    earlier_week: date | None = None
+    later_week: date | None = None
 
     @property
-    def first_days(self) -> list[Day]:
-        return self.days[:FIRST_DAYS]
+    def week_label(self) -> str:
+        """Return the visible week as words ("December 7 to December 13")."""
+        first, last = self.days[0].day, self.days[-1].day
+        return f"{first:%B} {first.day} to {last:%B} {last.day}"
 
     @property
-    def later_days(self) -> list[Day]:
-        return self.days[FIRST_DAYS:]
+    def any_free(self) -> bool:
+        return any(day.free for day in self.days)
 
     @property
-    def chosen_is_later(self) -> bool:
-        return any(day.day == self.day for day in self.later_days)
+    def shown(self) -> list[Slot]:
+        """Return the times to list: every one, or those at the natural spacing."""
+        natural = [s for s in self.times if s.minute_of_day % self.spacing == 0]
+        # A day whose only times fall between the half hours still shows them.
+        return self.times if self.all_times or not natural else natural
+
+    @property
+    def more(self) -> int:
+        """Return how many times "more times" would add."""
+        return len(self.times) - len(self.shown)
 
     @property
     def periods(self) -> list[tuple[str, list[Slot]]]:
-        """Return the day's times grouped into morning, afternoon and evening."""
+        """Return the listed times grouped into morning, afternoon and evening."""
         grouped: dict[str, list[Slot]] = defaultdict(list)
-        for slot in self.times:
-            hour = timezone.localtime(slot.start, queries.clinic_tz()).hour
-            grouped[next(name for name, until in PERIODS if hour < until)].append(slot)
+        for each in self.shown:
+            hour = each.minute_of_day // 60
+            grouped[next(name for name, until in PERIODS if hour < until)].append(each)
         return [(name, grouped[name]) for name, _ in PERIODS if grouped[name]]
 
 
@@ -114,14 +139,49 @@ class Request:
         return self.today + timedelta(days=self.policy.horizon_days)
 
 
-def build(request: Request, *, day: date | None) -> Picker:
-    """Return the days with free times and the times on `day` (default: the first such day)."""
+def week_of(request: Request, day: date) -> date:
+    """Return the first day of the week (counted from today) that holds `day`."""
+    return request.today + timedelta(days=(day - request.today).days // WEEK * WEEK)
+
+
+def build(
+    request: Request, *, day: date | None, week: date | None = None, all_times: bool = False
+) -> Picker:
+    """Return the week holding `day` (or `week`, or the first free day) and `day`'s times."""
+    first = week_of(request, day or week or request.today)
+    by_day = _by_day(request.starts(first, first + timedelta(days=WEEK)))
+    if day is None and week is None and not by_day:
+        # The first week is full: open on the week of the next free day, if any.
+        later = _by_day(request.starts(first + timedelta(days=WEEK), request.last_day + _DAY))
+        if later:
+            first = week_of(request, min(later))
+            by_day = {d: s for d, s in later.items() if d < first + timedelta(days=WEEK)}
+    chosen = day or (min(by_day) if by_day else None)
+    end = min(first + timedelta(days=WEEK), request.last_day + _DAY)
+    days = [Day(d, d in by_day) for d in _dates(first, end)]
+    return Picker(
+        days=days,
+        day=chosen,
+        times=[slot(start) for start in by_day.get(chosen, [])],
+        spacing=max(NATURAL_MINUTES, request.policy.slot_step_minutes),
+        all_times=all_times,
+        earlier_week=first - timedelta(days=WEEK) if first > request.today else None,
+        later_week=end if end <= request.last_day else None,
+    )
+
+
+_DAY = timedelta(days=1)
+
+
+def _by_day(starts: list[datetime]) -> dict[date, list[datetime]]:
     by_day: dict[date, list[datetime]] = defaultdict(list)
-    for start in request.starts(request.today, request.last_day + timedelta(days=1)):
+    for start in starts:
         by_day[timezone.localdate(start, queries.clinic_tz())].append(start)
-    days = [Day(d, len(starts)) for d, starts in sorted(by_day.items())]
-    chosen = day or (days[0].day if days else None)
-    return Picker(days=days, day=chosen, times=[slot(start) for start in by_day.get(chosen, [])])
+    return by_day
+
+
+def _dates(first: date, end: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((end - first).days)]
 
 
 def next_free_day(chosen: Picker) -> str:
@@ -131,12 +191,14 @@ def next_free_day(chosen: Picker) -> str:
     return f"The next day with free times is {chosen.day:%A, %B} {chosen.day.day}."
 
 
-def day_times(request: Request, day: date) -> Picker:
+def day_times(request: Request, day: date, *, all_times: bool = False) -> Picker:
     """Return the free times on one day only (the fragment a day tap loads)."""
-    return Picker(day=day, times=[slot(s) for s in request.starts(day, day + timedelta(days=1))])
+    starts = request.starts(day, day + _DAY)
+    spacing = max(NATURAL_MINUTES, request.policy.slot_step_minutes)
+    return Picker(day=day, times=[slot(s) for s in starts], spacing=spacing, all_times=all_times)
 
 
 def is_free(request: Request, start: datetime) -> bool:
     """Return whether `start` is offered now (it may still be taken before it is booked)."""
     day = timezone.localdate(start, queries.clinic_tz())
-    return start in request.starts(day, day + timedelta(days=1))
+    return start in request.starts(day, day + _DAY)

@@ -1,15 +1,20 @@
 """Public booking pages: therapists, and the journey from a service to a confirmed booking.
 
-The journey is service and length → therapist (or anyone) → day and time → details → review
-→ confirmation. Each step is a GET page whose query string carries the choices so far
-(``length``, ``therapist``, ``day``, ``start``), so Back, reloads and pages without
-JavaScript keep them. Input that cannot be used (unknown ids, a length the therapist does
-not offer, malformed or nonexistent times, past or beyond the horizon) sends the runner to
-the earliest step that needs redoing, with the reason on the page: 400 for a GET, 422 for a
-POST. Health answers travel only in POST bodies, never in a URL.
+The journey is service and length → day and time → details → review → confirmation, with
+"any therapist" until the runner picks one (the therapist step is one tap away from the
+time step's summary). A link from a service or therapist page opens straight on the next
+real choice: ``/book/?service=…&length=…&therapist=…`` is the time step, ``?service=…`` alone
+the lengths of that service; the list of every service shows only when nothing was chosen
+(or the runner asks to change it, ``step=service``). Each step is a GET page whose query
+string carries the choices so far (``length``, ``therapist``, ``week``, ``day``, ``all``,
+``start``), so Back, reloads and pages without JavaScript keep them. Input that cannot be
+used (unknown ids, a length the therapist does not offer, malformed or nonexistent times,
+past or beyond the horizon) sends the runner to the earliest step that needs redoing, with
+the reason on the page: 400 for a GET, 422 for a POST. Health answers travel only in POST
+bodies, never in a URL.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -20,10 +25,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bookings import booking, online
+from bookings import booking, consent, online
 from bookings.forms import Choice, ChoiceForm, DetailsForm
 from bookings.models import Appointment, BookingPolicy, Therapist
 from bookings.views import picker
+from clinic.models import ClinicProfile
 from clinic.ratelimit import limit_posts
 from services.models import Service
 
@@ -32,6 +38,7 @@ from services.models import Service
 # the browser that booked (or was given the form) sees the booking there.
 ISSUED_KEYS = "bookings.keys"
 BOOKED = "bookings.booked"
+EMAILED = "bookings.emailed"
 KEEP = 10
 BOOK_POSTS_PER_IP = 30  # a booking takes two POSTs (review, confirm); allow for mistakes
 WINDOW = timedelta(minutes=10)
@@ -62,7 +69,7 @@ def _links(choice: Choice) -> dict[str, str]:
     if choice.day:
         time["day"] = choice.day.isoformat()
     return {
-        "service": _url("start", service | choice.params(upto="therapist")),
+        "service": _url("start", service | {"step": "service"}),
         "therapist": _url("therapist", choice.params(upto="time")),
         "time": _url("time", time),
     }
@@ -71,7 +78,10 @@ def _links(choice: Choice) -> dict[str, str]:
 def _read(request: HttpRequest) -> tuple[Choice, datetime, BookingPolicy]:
     """Return the choices in the query string, the time now and the booking policy."""
     now, policy = timezone.now(), BookingPolicy.load()
-    return ChoiceForm(request.GET, now=now, policy=policy).choice(), now, policy
+    choice = ChoiceForm(request.GET, now=now, policy=policy).choice()
+    if choice.length is not None and not choice.has_therapist and "therapist" not in choice.errors:
+        choice.anyone = True  # the most free times; the summary offers to pick someone
+    return choice, now, policy
 
 
 def _page(
@@ -81,11 +91,16 @@ def _page(
     return render(request, template, context, status=status)
 
 
-def _service_step(request: HttpRequest, choice: Choice, message: str, status: int) -> HttpResponse:
+def _service_step(
+    request: HttpRequest, choice: Choice, message: str, status: int, *, every: bool = True
+) -> HttpResponse:
+    """Return the list of services, or only the lengths of the chosen one (`every=False`)."""
     services = list(Service.objects.published().prefetch_related("lengths"))
     # The service the runner came from goes first.
     services.sort(key=lambda service: service != choice.service)
-    context = {"services": services, "message": message}
+    if not every and choice.service is not None:
+        services = services[:1]
+    context = {"services": services, "message": message, "every": every or not choice.service}
     return _page(request, "bookings/book_service.html", choice, context, status)
 
 
@@ -106,7 +121,7 @@ def _time_step(
     status: int,
 ) -> HttpResponse:
     wanted = picker.Request(choice.length, choice.therapist, policy, now)
-    chosen = picker.build(wanted, day=choice.day)
+    chosen = picker.build(wanted, day=choice.day, week=choice.week, all_times=choice.all_times)
     if choice.day_passed and choice.day is None:
         message = f"{message} {picker.next_free_day(chosen)}"
     context = {"picker": chosen, "message": message} | _picker_urls(choice)
@@ -114,9 +129,10 @@ def _time_step(
 
 
 def _picker_urls(choice: Choice) -> dict[str, str]:
-    """Return the picker's link prefixes: a day's page, its times fragment, a time's form."""
+    """Return the picker's link prefixes: a week, a day, its times fragment, a time's form."""
     time = choice.params(upto="time")
     return {
+        "week_href": _url("time", time) + "&week=",
         "day_href": _url("time", time) + "&day=",
         "times_url": _url("times", time),
         "time_href": _url("details", time) + "&start=",
@@ -150,9 +166,19 @@ def _earlier_step(
 
 @require_safe
 def start(request: HttpRequest) -> HttpResponse:
-    choice, _now, _policy = _read(request)
+    """Return the next real choice: every service, one service's lengths, or the times."""
+    choice, now, policy = _read(request)
     message = choice.errors.get("service", "")
-    return _service_step(request, choice, message, 400 if message else 200)
+    if message or request.GET.get("step") == "service":
+        return _service_step(request, choice, message, 400 if message else 200)
+    if choice.length is None and choice.service is not None:
+        lengths = list(choice.service.lengths.all())
+        if len(lengths) != 1:
+            return _service_step(request, choice, "", 200, every=False)
+        choice.length, choice.anyone = lengths[0], True
+    if choice.length is None:
+        return _service_step(request, choice, "", 200)
+    return _time_page(request, choice, now, policy)
 
 
 @require_safe
@@ -166,7 +192,12 @@ def therapist(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def time(request: HttpRequest) -> HttpResponse:
-    choice, now, policy = _read(request)
+    return _time_page(request, *_read(request))
+
+
+def _time_page(
+    request: HttpRequest, choice: Choice, now: datetime, policy: BookingPolicy
+) -> HttpResponse:
     if earlier := _earlier_step(request, choice, now, policy, before="time", bad=400):
         return earlier
     message = choice.errors.get("time", "")
@@ -182,7 +213,7 @@ def times(request: HttpRequest) -> HttpResponse:
         context["picker_message"] = "Please choose a day from the list."
         return render(request, "bookings/_picker.html#times", context, status=400)
     wanted = picker.Request(choice.length, choice.therapist, policy, now)
-    context["picker"] = picker.day_times(wanted, choice.day)
+    context["picker"] = picker.day_times(wanted, choice.day, all_times=choice.all_times)
     return render(request, "bookings/_picker.html#times", context)
 
 
@@ -196,7 +227,7 @@ def details(request: HttpRequest) -> HttpResponse:
         return earlier
     wanted = picker.Request(choice.length, choice.therapist, policy, now)
     today = timezone.localdate(now)
-    context = {"policy": policy}
+    context = {"policy": policy, "treatment_text": consent.TREATMENT_TEXT}
     if request.method == "GET":
         if not picker.is_free(wanted, choice.start):
             message = "Sorry, that time is no longer free. Please choose another."
@@ -226,12 +257,10 @@ def _book(
     request: HttpRequest, choice: Choice, form: DetailsForm, now: datetime, policy: BookingPolicy
 ) -> HttpResponse:
     """Book the reviewed details; show the confirmation, or the nearest free times."""
-    details, intake = form.answers()
     key: UUID = form.cleaned_data["key"]
     try:
         booked = online.book_online(
-            details=details,
-            intake=intake,
+            details=form.answers(),
             service_length=choice.length,
             start=choice.start,
             now=now,
@@ -262,6 +291,10 @@ def _book(
         return render(request, "bookings/book_already.html")
     remembered[str(key)] = token
     request.session[BOOKED] = dict(list(remembered.items())[-KEEP:])
+    # The confirmation names the address as typed: the stored one may differ in case, and
+    # pages after booking never show the stored client.
+    emailed = request.session.get(EMAILED, {}) | {str(key): form.cleaned_data["email"]}
+    request.session[EMAILED] = dict(list(emailed.items())[-KEEP:])
     return see_other(reverse("bookings:booked", args=[key]))
 
 
@@ -276,5 +309,43 @@ def booked(request: HttpRequest, key: UUID) -> HttpResponse:
         if not Appointment.objects.filter(idempotency_key=key).exists():
             raise Http404("No booking was made with this key.")
         return render(request, "bookings/book_already.html")
-    context = {"appointment": appointment, "token": token, "policy": BookingPolicy.load()}
+    context = {
+        "appointment": appointment,
+        "token": token,
+        "policy": BookingPolicy.load(),
+        "links": outside_links(appointment, ClinicProfile.load()),
+        "emailed": request.session.get(EMAILED, {}).get(str(key), ""),
+    }
     return render(request, "bookings/book_confirmed.html", context)
+
+
+def outside_links(appointment: Appointment, clinic: ClinicProfile) -> dict[str, str]:
+    """Return the map and add-to-calendar links of a booking: plain links, no script.
+
+    They go to third parties, so they carry only what the .ics file's summary would: the
+    service, the time and the clinic's address; never the manage link or anything personal.
+    """
+    address = f"{clinic.name}, {clinic.street_address}, {clinic.locality}, {clinic.region}"
+    address = f"{address} {clinic.postal_code}"
+    title = f"{appointment.service_length.service.title} at {clinic.name}"
+    stamp = "%Y%m%dT%H%M%SZ"
+    start, end = appointment.start.astimezone(UTC), appointment.end.astimezone(UTC)
+    google = {
+        "action": "TEMPLATE",
+        "text": title,
+        "dates": f"{start:{stamp}}/{end:{stamp}}",
+        "location": address,
+    }
+    outlook = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": title,
+        "startdt": start.isoformat(),
+        "enddt": end.isoformat(),
+        "location": address,
+    }
+    return {
+        "map": "https://www.google.com/maps/search/?" + urlencode({"api": 1, "query": address}),
+        "google": "https://calendar.google.com/calendar/render?" + urlencode(google),
+        "outlook": "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(outlook),
+    }

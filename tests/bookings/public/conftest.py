@@ -74,15 +74,7 @@ def details_data(**overrides) -> dict:
         "last_name": "Runner",
         "email": "jess@example.com",
         "phone": "(404) 555-0100",
-        "weekly_mileage": "35",
-        "next_race_date": "2027-01-17",
-        "next_race_distance": "half",
-        "tight_areas": ["calves", "it_band"],
-        "other_area": "",
-        "health_conditions": "private-condition-marker",
-        "medications": "private-medication-marker",
-        "consent_policy": "on",
-        "consent_treatment": "on",
+        "consent": "on",
         "key": str(uuid4()),
     }
     return data | overrides

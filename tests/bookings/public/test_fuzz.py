@@ -51,7 +51,7 @@ value = st.one_of(
     st.datetimes().map(lambda moment: moment.strftime("%Y-%m-%dT%H:%M")),
     st.dates().map(str),
 )
-QUERY = ["service", "length", "therapist", "day", "start"]
+QUERY = ["service", "length", "therapist", "week", "day", "all", "start", "step"]
 FIELDS = [
     "first_name",
     "last_name",
@@ -64,10 +64,12 @@ FIELDS = [
     "other_area",
     "health_conditions",
     "medications",
-    "is_minor",
+    "date_of_birth",
     "guardian_name",
-    "consent_policy",
-    "consent_treatment",
+    "guardian_phone",
+    "guardian_relationship",
+    "guardian_consent",
+    "consent",
     "key",
     "confirm",
     "edit",
@@ -76,6 +78,7 @@ FIELDS = [
 STEPS = ["", "therapist/", "time/", "times/", "details/", "find/", "find/sent/"]
 TOKENED = ["manage/{}/", "manage/{}/move/", "manage/{}/move/times/", "manage/{}/move/confirm/"]
 TOKENED += ["manage/{}/cancel/", "manage/{}/calendar.ics", "mine/{}/", "mine/{}/1/"]
+TOKENED += ["manage/{}/intake/"]
 
 
 def params(names: list[str], known: dict) -> st.SearchStrategy[dict]:
@@ -97,7 +100,9 @@ def no_limits(monkeypatch):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
-def test_no_input_causes_a_server_error_or_an_unescaped_echo(client, clinic, no_limits, data):
+def test_no_input_causes_a_server_error_or_an_unescaped_echo(
+    client, clinic, booked, no_limits, data
+):
     known = {
         "length": str(clinic["length"].pk),
         "stretch": str(clinic["stretch"].pk),
@@ -105,11 +110,15 @@ def test_no_input_causes_a_server_error_or_an_unescaped_echo(client, clinic, no_
         "start": "2026-12-08T10:00",
         "day": "2026-12-08",
         "consent": "on",
+        "week": "2026-12-14",
+        "date_of_birth": "2012-05-01",
     }
     if data.draw(st.booleans()):
         url = "/book/" + data.draw(st.sampled_from(STEPS))
     else:
-        token = data.draw(st.one_of(value, st.just("A" * 32))).replace("/", "")
+        # A real manage link too, so the pages behind it (the intake among them) are fuzzed.
+        token = data.draw(st.one_of(value, st.just("A" * 32), st.just(booked.token)))
+        token = token.replace("/", "")
         url = "/book/" + data.draw(st.sampled_from(TOKENED)).format(token or "x")
     query = data.draw(params(QUERY, known))
     if data.draw(st.booleans()):

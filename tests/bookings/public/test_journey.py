@@ -7,7 +7,7 @@ from datetime import timedelta
 import time_machine
 
 from bookings import consent
-from bookings.models import Appointment, Client, ClientMessage, RunnerIntake
+from bookings.models import Appointment, BookingConsent, Client, ClientMessage, RunnerIntake
 from tests.bookings.public.conftest import (
     NOW,
     TUESDAY_10,
@@ -19,13 +19,13 @@ from tests.bookings.public.conftest import (
 )
 
 
-def test_start_lists_services_with_lengths_and_puts_the_chosen_one_first(client, clinic):
-    response = client.get(path("start", service="stretching"))
+def test_changing_the_service_lists_every_service_with_the_chosen_one_first(client, clinic):
+    response = client.get(path("start", service="stretching", step="service"))
 
     html = response.text
     assert response.status_code == 200
     assert html.index("Assisted stretching") < html.index("Sports massage")
-    assert f'href="/book/therapist/?length={clinic["length"].pk}"' in html
+    assert f'href="/book/time/?length={clinic["length"].pk}"' in html
     assert "60 minutes · $95" in html
 
 
@@ -72,7 +72,7 @@ def test_each_step_links_back_to_earlier_steps_keeping_the_other_choices(client,
     length = clinic["length"].pk
     html = client.get(details_path(clinic)).text.replace("&amp;", "&")
 
-    assert f'href="/book/?service=sports-massage&length={length}"' in html
+    assert 'href="/book/?service=sports-massage&step=service"' in html
     assert f'href="/book/therapist/?length={length}&therapist=maya"' in html
     assert f'href="/book/time/?length={length}&therapist=maya&day=2026-12-08"' in html
 
@@ -92,7 +92,7 @@ def test_review_shows_the_details_and_books_nothing(client, clinic):
     assert response.status_code == 200
     assert "Check and confirm" in response.text
     assert "jess@example.com" in response.text
-    assert 'name="health_conditions" value="private-condition-marker"' in response.text
+    assert 'type="hidden" name="consent"' in response.text
     assert not Appointment.objects.exists() and not Client.objects.exists()
 
 
@@ -113,24 +113,23 @@ def test_confirming_books_and_shows_the_confirmation_without_health_data_in_the_
     assert appointment.messages.filter(kind=ClientMessage.Kind.CONFIRMATION).count() == 1
 
 
-def test_the_intake_is_stored_with_consent_times_and_text_versions(client, clinic):
-    confirm(client, clinic, tight_areas=["other"], other_area="left big toe")
+def test_the_booking_records_its_consent_with_the_text_version(client, clinic):
+    confirm(client, clinic)
 
-    intake = RunnerIntake.objects.get()
-    assert intake.weekly_mileage == 35
-    assert intake.next_race_distance == "half"
-    assert intake.tight_areas == ["other"] and intake.other_area == "left big toe"
-    assert intake.health_conditions == "private-condition-marker"
-    assert intake.policy_consent_at == intake.treatment_consent_at == NOW
-    assert intake.policy_version == consent.POLICY_VERSION
-    assert intake.treatment_version == consent.TREATMENT_VERSION
+    agreed = BookingConsent.objects.get()
+    assert agreed.appointment == Appointment.objects.get()
+    assert agreed.kind == BookingConsent.Kind.TERMS
+    assert agreed.version == consent.TERMS_VERSION and agreed.agreed_at == NOW
+    assert not RunnerIntake.objects.exists()  # the intake is its own step, after booking
 
 
-def test_a_minor_books_with_a_guardian(client, clinic):
-    confirm(client, clinic, is_minor="on", guardian_name="Pat Runner")
+def test_the_details_step_asks_only_for_contact_details_and_one_consent(client, clinic):
+    html = client.get(details_path(clinic)).text
 
-    intake = RunnerIntake.objects.get()
-    assert intake.is_minor and intake.guardian_name == "Pat Runner"
+    form = html[html.index('class="details-form"') :]
+    fields = set(re.findall(r'name="([a-z_]+)"', form)) - {"csrfmiddlewaretoken", "confirm"}
+    assert fields == {"first_name", "last_name", "email", "phone", "consent", "key"}
+    assert html.count("Read the cancellation policy") == 1
 
 
 def test_any_therapist_books_whoever_is_free(client, clinic):
@@ -165,6 +164,11 @@ def test_health_details_never_reach_the_logs_even_when_validation_fails(client, 
 
     confirm(client, clinic, TUESDAY_10)
     client.post(details_path(clinic), details_data(email="not-an-email"))
+    token = client.session["bookings.booked"].popitem()[1]
+    client.post(f"/book/manage/{token}/intake/", {"health_conditions": "private-condition-marker"})
+    client.post(
+        f"/book/manage/{token}/intake/", {"health_conditions": "private-x", "weekly_mileage": "x"}
+    )
 
     assert RunnerIntake.objects.get().health_conditions == "private-condition-marker"
     assert "clinic.requests" in caplog.text  # the request log did run

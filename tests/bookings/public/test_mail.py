@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from icalendar import Calendar
 
-from bookings.models import ClientMessage
+from bookings.models import Appointment, ClientMessage
 from tests.bookings.public.conftest import (
     LATER,
     NY,
@@ -168,3 +168,23 @@ def test_the_confirmation_page_and_email_agree(clinic, mailoutbox, client):
     assert "Thursday, December 10, 2026 at 2:00 PM" in page
     assert "Thursday, December 10, 2026 at 2:00 PM" in message.body
     assert message.alternatives and message.attachments
+
+
+def test_the_emails_link_the_intake_and_the_reminder_asks_only_while_it_is_missing(
+    clinic, mailoutbox
+):
+    confirm(Client(), clinic, LATER)
+    confirm(Client(), clinic, LATER, email="told.us@example.com", therapist="tom")
+    run_due_tasks()
+    told = Appointment.objects.get(client__email="told.us@example.com")
+    intake = re.search(r"/book/manage/[\w-]+/intake/", mailoutbox[1].body)[0]
+    Client().post(intake, {"weekly_mileage": "30"})
+    assert told.client.intake.weekly_mileage == 30
+
+    with time_machine.travel(LATER - timedelta(hours=23, minutes=59), tick=False):
+        run_due_tasks()
+
+    reminders = {m.to[0]: m.body for m in mailoutbox if m.subject.startswith("Reminder")}
+    assert "/intake/" in mailoutbox[0].body  # the confirmation offers it
+    assert "We don't have your answers" in reminders["jess@example.com"]
+    assert "We don't have your answers" not in reminders["told.us@example.com"]

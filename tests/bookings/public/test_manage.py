@@ -8,6 +8,7 @@ from django.test import Client
 
 from bookings.models import Appointment, AppointmentChange, ClientMessage
 from tests.bookings.public.conftest import LATER, NOW, local_param, page_text
+from tests.factories import make_length
 
 Kind = ClientMessage.Kind
 
@@ -47,7 +48,11 @@ def test_moving_offers_the_same_picker_and_moves_after_confirming(client, booked
 
     assert picker.status_code == 200
     assert 'data-day="2026-12-11"' in picker.text
-    assert f'href="{confirm_url}"' in picker.text
+    length = booked.appointment.service_length_id
+    assert (
+        f'href="{manage_url(booked, "move/confirm/")}?length={length}&amp;therapist=maya'
+        f'&amp;start={local_param(new_start)}"'
+    ) in picker.text
     assert "start=2026-12-10T14:00" not in fragment.text  # where it already is
     assert "Friday, December 11 at 10:00 AM" in client.get(confirm_url).text
 
@@ -73,8 +78,7 @@ def test_moving_to_a_time_just_taken_offers_the_nearest_and_changes_nothing(clie
             "last_name": "Other",
             "email": "sam@example.com",
             "phone": "4045550111",
-            "consent_policy": "on",
-            "consent_treatment": "on",
+            "consent": "on",
             "key": "2d7f4f55-8c5c-4a4b-9f8b-3b3c0c0f0a01",
             "confirm": "1",
         },
@@ -156,3 +160,40 @@ def test_manage_pages_never_echo_the_clock_or_token_into_logs(client, booked, ca
 
 def test_the_booking_clock_is_pinned(booked):
     assert booked.appointment.created_at == NOW
+
+
+def test_a_move_may_change_therapist_and_length_within_the_service(client, booked, clinic):
+    longer = make_length(clinic["service"], minutes=90, after=15)
+    new_start = LATER + timedelta(days=1, hours=-4)  # Friday 10:00
+    params = f"length={longer.pk}&therapist=tom&start={local_param(new_start)}"
+
+    page = client.get(manage_url(booked, f"move/?length={longer.pk}&therapist=tom"))
+    response = client.post(manage_url(booked, f"move/confirm/?{params}"))
+
+    assert "90 minutes" in page.text and "Tom Hadley" in page.text and "Any therapist" in page.text
+    assert response.status_code == 303
+    appointment = Appointment.objects.get()
+    assert appointment.therapist == clinic["tom"] and appointment.service_length == longer
+    assert appointment.end - appointment.start == timedelta(minutes=90)
+    change = appointment.changes.get(action=AppointmentChange.Action.MOVED)
+    assert change.details["length"] == ["60 minutes", "90 minutes"]
+
+
+def test_a_move_to_any_therapist_takes_whoever_is_free(client, booked, clinic):
+    new_start = LATER + timedelta(days=1, hours=-4)
+    client.post(manage_url(booked, f"move/confirm/?therapist=any&start={local_param(new_start)}"))
+
+    appointment = Appointment.objects.get()
+    assert appointment.start == new_start
+    assert appointment.therapist in (clinic["maya"], clinic["tom"])
+
+
+def test_a_length_of_another_service_is_refused_and_changes_nothing(client, booked, clinic):
+    start = local_param(LATER + timedelta(days=1, hours=-4))
+    response = client.post(
+        manage_url(booked, f"move/confirm/?length={clinic['stretch'].pk}&start={start}")
+    )
+
+    assert response.status_code == 422
+    assert "Please choose a length of this service." in page_text(response)
+    assert Appointment.objects.get().start == LATER

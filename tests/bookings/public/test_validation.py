@@ -1,5 +1,6 @@
 """Bad input gets a message on the page, changes nothing and never causes a 500."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -26,19 +27,12 @@ def nothing_written() -> bool:
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"first_name": ""}, "first_name", "This field is required."),
+        ({"first_name": ""}, "first_name", "Enter your first name."),
         ({"email": "not-an-email"}, "email", "Enter a valid email address."),
         ({"phone": "call me"}, "phone", "Enter a phone number we can call"),
         ({"phone": "12"}, "phone", "Enter a phone number we can call"),
         ({"first_name": "x" * 10_000}, "first_name", "at most 80 characters"),
-        ({"weekly_mileage": "9000"}, "weekly_mileage", "less than or equal to 300"),
-        ({"next_race_date": "2026-12-01"}, "next_race_date", "upcoming race"),
-        ({"next_race_distance": ""}, "next_race_distance", "Choose the race"),
-        ({"tight_areas": ["other"]}, "other_area", "Tell us which other area"),
-        ({"tight_areas": ["elbows"]}, "tight_areas", "Select a valid choice"),
-        ({"is_minor": "on"}, "guardian_name", "needs a parent"),
-        ({"consent_policy": ""}, "consent_policy", "agree to the cancellation policy"),
-        ({"consent_treatment": ""}, "consent_treatment", "consent to treatment"),
+        ({"consent": ""}, "consent", "Please agree to the policy"),
     ],
 )
 def test_invalid_details_answer_422_with_the_message_beside_the_field(
@@ -48,11 +42,13 @@ def test_invalid_details_answer_422_with_the_message_beside_the_field(
 
     assert response.status_code == 422
     html = page_text(response)
-    error = (
-        html.index(f'id="error_1_id_{field}"') if field != "tight_areas" else html.index(message)
-    )
+    error = html.index(f'id="error_1_id_{field}"')
     assert message in html[error : error + 400]
-    assert html.index(f'name="{field}"') < error or field == "tight_areas"
+    assert html.index(f'name="{field}"') < error
+    # The summary at the top names the same problem and links to the field.
+    summary = html.index('id="error-summary"')
+    assert summary < html.index(f'name="{field}"')
+    assert re.search(rf'<a href="#id_{field}">[^<]*{message}', html[summary:])
     assert nothing_written()
 
 

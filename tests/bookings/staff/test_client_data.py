@@ -14,7 +14,9 @@ from bookings import tokens
 from bookings.models import (
     Appointment,
     AppointmentChange,
+    BookingConsent,
     ClientMessage,
+    Guardian,
     ManageToken,
     RunnerIntake,
 )
@@ -142,9 +144,9 @@ def test_the_export_reads_a_fixed_number_of_queries(desk, clinic, jess):
     for days_ago in (6, 5, 4, 3):
         past_visit(clinic, jess, days_ago)
     assert queries() == few
-    # Seven for the export; the rest load the session, the OTP device and permissions, and
+    # Nine for the export; the rest load the session, the OTP device and permissions, and
     # save the idle timer.
-    assert few[0] <= 15
+    assert few[0] <= 17
 
 
 def test_a_therapist_cannot_export_not_even_their_own_client(ana_web, clinic, jess):
@@ -280,3 +282,22 @@ def test_an_erased_client_cannot_be_booked_again_by_their_old_id(desk, clinic, j
     assert response.status_code == 422
     assert "record is not there any more" in page_text(response)
     assert not jess.appointments.filter(status="booked").exists()
+
+
+def test_a_minors_guardian_and_consents_are_exported_and_the_guardian_erased(desk, clinic, jess):
+    visit = past_visit(clinic, jess, 7, status="completed")
+    Guardian.objects.create(
+        appointment=visit, name="Rosa Alvarez", phone="404-555-0142", relationship="Mother",
+        recorded_at=NOW - timedelta(days=8),
+    )  # fmt: skip
+    BookingConsent.objects.create(
+        appointment=visit, kind="guardian", version="2026-12", agreed_at=NOW - timedelta(days=8)
+    )
+
+    [exported] = json.loads(export(desk, jess).content)["appointments"]
+    assert exported["guardian"]["name"] == "Rosa Alvarez"
+    assert [c["version"] for c in exported["consents"]] == ["2026-12"]
+
+    assert erase(desk, jess).status_code == 303
+    assert not Guardian.objects.exists()
+    assert BookingConsent.objects.filter(appointment=visit).exists()  # when and what, no one
