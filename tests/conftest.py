@@ -4,8 +4,21 @@ import pytest
 from django.core.management import call_command
 
 from clinic.models import ClinicProfile
-from tests import factories
+from tests import clock, factories
 from tests.helpers import StaffClient
+
+_run_clock = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before collection, so that dates computed at import are on the run's clock too.
+    global _run_clock
+    _run_clock = clock.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _run_clock is not None:
+        _run_clock.stop()
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def gunicorn(*, workers: int = 1, threads: int = 4, **extra_env: str) -> Iterato
     port = free_port()
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "clinic.wsgi", "--config", "gunicorn.conf.py",
+            sys.executable, "-m", "gunicorn", "tests.live_wsgi", "--config", "gunicorn.conf.py",
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
         ],
         cwd=ROOT,
