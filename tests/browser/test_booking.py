@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from bookings import queries
 from bookings.models import Appointment, BookingPolicy, Therapist
@@ -88,8 +88,8 @@ def day_link(page: Page, day: date):
     return page.get_by_role("link", name=re.compile(rf"^{day:%a} {day:%b} {day.day} "))
 
 
-def choose_day_and_first_time(page: Page, day: date) -> str:
-    """Tap a day (its times load in place), then its first time; return that time's label."""
+def tap_day(page: Page, day: date) -> Locator:
+    """Tap a day in the picker (its times load in place); return the region of its times."""
     later = page.get_by_text("Later dates")
     if not day_link(page, day).is_visible() and later.is_visible():
         later.click()
@@ -99,7 +99,12 @@ def choose_day_and_first_time(page: Page, day: date) -> str:
     expect(times).to_be_visible()
     assert page.evaluate("() => window.samePage === true")  # loaded in place, not a new page
     expect(page).to_have_url(re.compile(rf"day={day.isoformat()}"))  # Back keeps the day
-    first = times.get_by_role("link").first
+    return times
+
+
+def choose_day_and_first_time(page: Page, day: date) -> str:
+    """Tap a day, then its first time; return that time's label."""
+    first = tap_day(page, day).get_by_role("link").first
     label = first.inner_text()
     first.click()
     return label
