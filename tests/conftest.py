@@ -21,6 +21,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _run_clock.stop()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each selected test this many times (scripts/test-races-on-a-busy-machine)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # One process runs a race test many times: a fresh pytest per run would spend most
+    # of the time starting up, not racing.
+    if (count := metafunc.config.getoption("repeat")) > 1:
+        metafunc.fixturenames.append("_run_number")
+        metafunc.parametrize("_run_number", range(1, count + 1), indirect=True)
+
+
+@pytest.fixture
+def _run_number(request: pytest.FixtureRequest) -> int:
+    return request.param
+
+
 @pytest.fixture
 def make_service(db):
     return factories.make_service
