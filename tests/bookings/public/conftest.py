@@ -1,7 +1,7 @@
 """Fixtures for the public booking pages: a small clinic on a pinned clock, and helpers."""
 
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from bookings import booking
@@ -75,7 +76,8 @@ def details_data(**overrides) -> dict:
         "email": "jess@example.com",
         "phone": "(404) 555-0100",
         "weekly_mileage": "35",
-        "next_race_date": "2027-01-17",
+        # Upcoming whenever the test runs: 2027-01-17 on the pinned NOW.
+        "next_race_date": (timezone.localdate() + timedelta(days=41)).isoformat(),
         "next_race_distance": "half",
         "tight_areas": ["calves", "it_band"],
         "other_area": "",
