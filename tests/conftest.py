@@ -4,8 +4,43 @@ import pytest
 from django.core.management import call_command
 
 from clinic.models import ClinicProfile
-from tests import factories
+from tests import clock, factories
 from tests.helpers import StaffClient
+
+_run_clock = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before collection, so that dates computed at import are on the run's clock too.
+    global _run_clock
+    _run_clock = clock.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _run_clock is not None:
+        _run_clock.stop()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each selected test this many times (scripts/test-races-on-a-busy-machine)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # One process runs a race test many times: a fresh pytest per run would spend most
+    # of the time starting up, not racing.
+    if (count := metafunc.config.getoption("repeat")) > 1:
+        metafunc.fixturenames.append("_run_number")
+        metafunc.parametrize("_run_number", range(1, count + 1), indirect=True)
+
+
+@pytest.fixture
+def _run_number(request: pytest.FixtureRequest) -> int:
+    return request.param
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ def gunicorn(
     port = free_port()
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "clinic.wsgi", "--config", "gunicorn.conf.py",
+            sys.executable, "-m", "gunicorn", "tests.live_wsgi", "--config", "gunicorn.conf.py",
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
         ],
         cwd=ROOT,

@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from bookings import queries
 from bookings.models import Appointment, BookingPolicy, Therapist
@@ -100,8 +100,8 @@ def show_week_of(page: Page, day: date) -> None:
     raise AssertionError(f"{day} never appeared on the week strip")
 
 
-def choose_day_and_first_time(page: Page, day: date) -> str:
-    """Tap a day (its times load in place), then its first time; return that time's label."""
+def tap_day(page: Page, day: date) -> Locator:
+    """Tap a day in the picker (its times load in place); return the region of its times."""
     page.evaluate("() => { window.samePage = true; }")
     show_week_of(page, day)
     day_link(page, day).click()
@@ -109,7 +109,12 @@ def choose_day_and_first_time(page: Page, day: date) -> str:
     expect(times).to_be_visible()
     assert page.evaluate("() => window.samePage === true")  # loaded in place, not a new page
     expect(page).to_have_url(re.compile(rf"day={day.isoformat()}"))  # Back keeps the day
-    first = times.get_by_role("link").first
+    return times
+
+
+def choose_day_and_first_time(page: Page, day: date) -> str:
+    """Tap a day, then its first time; return that time's label."""
+    first = tap_day(page, day).get_by_role("link").first
     label = first.inner_text()
     first.click()
     return label
