@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from clinic.models import ClinicProfile, OpeningHours
+from clinic.models import ClinicProfile, HomeSection, OpeningHours, Review, TherapistProfile
 
 
 @admin.register(ClinicProfile)
@@ -12,7 +12,23 @@ class ClinicProfileAdmin(admin.ModelAdmin):
             "Address and contact",
             {"fields": ["street_address", "locality", "region", "postal_code", "phone", "email"]},
         ),
-        ("Visiting", {"fields": ["parking", "what_to_wear", "cancellation_policy"]}),
+        ("Home page", {"fields": ["hero_heading", "hero_text"]}),
+        (
+            "Visiting",
+            {
+                "fields": [
+                    "map_url",
+                    "parking",
+                    "transit",
+                    "accessibility",
+                    "what_to_wear",
+                    "payment_methods",
+                    "receipts",
+                    "cancellation_policy",
+                ]
+            },
+        ),
+        ("Reviews", {"fields": ["review_markup"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -28,3 +44,23 @@ class OpeningHoursAdmin(admin.ModelAdmin):
     list_display = ["weekday", "opens", "closes"]
     list_editable = ["opens", "closes"]
     list_display_links = ["weekday"]
+
+
+@admin.register(HomeSection)
+class HomeSectionAdmin(admin.ModelAdmin):
+    list_display = ["heading", "published", "ordering"]
+    list_editable = ["published", "ordering"]
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ["first_name", "race", "rating", "service", "published", "ordering"]
+    list_editable = ["published", "ordering"]
+    list_filter = ["published", "rating", "service"]
+    search_fields = ["first_name", "race", "quote"]
+
+
+@admin.register(TherapistProfile)
+class TherapistProfileAdmin(admin.ModelAdmin):
+    list_display = ["therapist", "license_number", "practicing_since"]
+    search_fields = ["therapist__name", "license_number"]

@@ -1,7 +1,20 @@
-"""The clinic's own profile: address, contact, opening hours and visit policies."""
+"""The clinic's own profile, its opening hours, and the site content admins edit.
+
+Content models (home sections, reviews, therapist profiles) live here because the
+site-wide app owns the public pages; the booking domain's Therapist stays as it is and
+gains a public profile through a one-to-one row.
+"""
+
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
+
+from clinic.markdown import render_markdown
 
 
 class ClinicProfile(models.Model):
@@ -18,6 +31,32 @@ class ClinicProfile(models.Model):
     parking = models.TextField(help_text="How to get here and where to park.")
     what_to_wear = models.TextField(help_text="What to wear and bring to a session.")
     cancellation_policy = models.TextField()
+    hero_heading = models.CharField(
+        "home page heading", max_length=120, default="Sports massage built for runners"
+    )
+    hero_text = models.TextField("home page introduction", blank=True)
+    transit = models.TextField(blank=True, help_text="Getting here by MARTA, bus or bike.")
+    accessibility = models.TextField(
+        "building accessibility", blank=True, help_text="Step-free access, elevator, restroom."
+    )
+    payment_methods = models.TextField(blank=True, help_text="How clients can pay.")
+    receipts = models.TextField(
+        "HSA/FSA and insurance receipts",
+        blank=True,
+        help_text="What receipts the clinic gives for HSA, FSA or insurance claims.",
+    )
+    map_url = models.URLField(
+        "map link",
+        blank=True,
+        help_text="A link to the clinic on a map site. Empty: a map search for the address.",
+    )
+    review_markup = models.BooleanField(
+        "mark up reviews for search engines",
+        default=False,
+        help_text="Add schema.org Review and AggregateRating data to pages showing reviews. "
+        "Leave off unless the reviews are independently collected: search engines treat "
+        "reviews a business picks itself as self-serving.",
+    )
 
     class Meta:
         verbose_name = "clinic profile"
@@ -45,7 +84,21 @@ class ClinicProfile(models.Model):
 
     @property
     def address_lines(self) -> list[str]:
+        """Return the postal address as two lines."""
         return [self.street_address, f"{self.locality}, {self.region} {self.postal_code}"]
+
+    @property
+    def map_href(self) -> str:
+        """Return the admin's map link, or a map search for the address (a plain link)."""
+        if self.map_url:
+            return self.map_url
+        query = urlencode({"api": 1, "query": f"{self.name}, {', '.join(self.address_lines)}"})
+        return f"https://www.google.com/maps/search/?{query}"
+
+    @cached_property
+    def hours(self) -> list["OpeningHours"]:
+        """Return the opening hours, read once per request (the footer shows them too)."""
+        return list(OpeningHours.objects.all())
 
 
 class OpeningHours(models.Model):
@@ -86,6 +139,107 @@ class OpeningHours(models.Model):
     def schema_day(self) -> str:
         """Return the schema.org day name (https://schema.org/DayOfWeek)."""
         return self.Weekday(self.weekday).label
+
+
+class HomeSectionQuerySet(models.QuerySet):
+    def published(self) -> "HomeSectionQuerySet":
+        return self.filter(published=True)
+
+
+class HomeSection(models.Model):
+    """One section of the home page, below the introduction, in the admin's order."""
+
+    heading = models.CharField(max_length=120)
+    body = models.TextField(help_text="Markdown: paragraphs, lists, links and emphasis.")
+    ordering = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+    published = models.BooleanField(default=True)
+
+    objects = HomeSectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ordering", "pk"]
+
+    def __str__(self) -> str:
+        return self.heading
+
+    @cached_property
+    def body_html(self) -> SafeString:
+        """Return the body rendered from Markdown and sanitized."""
+        return render_markdown(self.body)
+
+
+class ReviewQuerySet(models.QuerySet):
+    def published(self) -> "ReviewQuerySet":
+        return self.filter(published=True)
+
+
+class Review(models.Model):
+    """A client's words about the clinic, added by an admin with the client's permission."""
+
+    quote = models.TextField(max_length=600)
+    first_name = models.CharField(max_length=40)
+    race = models.CharField(
+        "race or distance", max_length=80, blank=True, help_text="e.g. Peachtree Road Race 10K."
+    )
+    rating = models.PositiveSmallIntegerField(
+        "stars", validators=[MinValueValidator(1), MaxValueValidator(5)], default=5
+    )
+    service = models.ForeignKey(
+        "services.Service",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviews",
+        help_text="Also shown on this service's page.",
+    )
+    published = models.BooleanField(default=True)
+    ordering = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ordering", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_one_to_five"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name}, {self.rating} stars"
+
+
+class TherapistProfile(models.Model):
+    """A therapist's public page details that the booking domain does not need."""
+
+    therapist = models.OneToOneField(
+        "bookings.Therapist", on_delete=models.CASCADE, related_name="profile"
+    )
+    license_number = models.CharField(
+        "Georgia massage license number",
+        max_length=20,
+        help_text="As issued by the Georgia Board of Massage Therapy, e.g. MT012345.",
+    )
+    practicing_since = models.PositiveSmallIntegerField(
+        "in practice since (year)", validators=[MinValueValidator(1950)]
+    )
+    portrait = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="A static image path, e.g. img/therapists/maya-brooks.svg.",
+    )
+    portrait_alt = models.CharField("portrait description", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "therapist profile"
+
+    def __str__(self) -> str:
+        return f"Profile of {self.therapist}"
+
+    @property
+    def years_in_practice(self) -> int:
+        """Return whole years since the therapist started practicing (at least one)."""
+        return max(1, timezone.localdate().year - self.practicing_since)
 
 
 class RateLimitWindow(models.Model):

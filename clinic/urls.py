@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from bookings.views import public as bookings_public
 from clinic import views
 from clinic.sitemaps import SITEMAPS
 from clinic.staff_auth import AdminStaffAuthenticationForm
@@ -14,7 +13,8 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("services/", include("services.urls")),
-    path("therapists/", bookings_public.therapist_list, name="therapists"),
+    path("therapists/", views.therapist_list, name="therapists"),
+    path("therapists/<slug:slug>/", views.therapist_detail, name="therapist"),
     path("book/", include("bookings.urls")),
     path("staff/2fa/", include("clinic.two_factor_urls")),
     path("staff/", include("bookings.staff_urls")),

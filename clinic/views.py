@@ -1,28 +1,32 @@
-"""The clinic-wide pages: home, visit, health check and robots.txt."""
+"""The clinic-wide pages: home, visit, therapists, health check and robots.txt."""
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from bookings.models import Therapist
 from clinic import schema
-from clinic.models import ClinicProfile, OpeningHours
+from clinic.models import ClinicProfile, HomeSection, Review
 from services.models import Service
+
+HOME_REVIEWS = 3
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     profile = ClinicProfile.load()
-    hours = list(OpeningHours.objects.all())
+    reviews = list(Review.objects.published()[:HOME_REVIEWS])
     context = {
         "clinic": profile,
+        "sections": HomeSection.objects.published(),
         "services": Service.objects.published().prefetch_related("lengths"),
-        "therapist_count": Therapist.objects.active().count(),
-        "structured_data": schema.business(profile, hours),
+        "reviews": reviews,
+        "structured_data": schema.business(profile, profile.hours, reviews),
     }
     return render(request, "clinic/home.html", context)
 
@@ -30,13 +34,40 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def visit(request: HttpRequest) -> HttpResponse:
     profile = ClinicProfile.load()
-    hours = list(OpeningHours.objects.all())
     context = {
         "clinic": profile,
-        "hours": hours,
-        "structured_data": schema.business(profile, hours),
+        "hours": profile.hours,
+        "structured_data": schema.business(profile, profile.hours),
     }
     return render(request, "clinic/visit.html", context)
+
+
+def _offered_services() -> Prefetch:
+    return Prefetch("services", queryset=Service.objects.published().prefetch_related("lengths"))
+
+
+@require_safe
+def therapist_list(request: HttpRequest) -> HttpResponse:
+    therapists = (
+        Therapist.objects.active().select_related("profile").prefetch_related(_offered_services())
+    )
+    context = {"clinic": ClinicProfile.load(), "therapists": therapists}
+    return render(request, "bookings/therapist_list.html", context)
+
+
+@require_safe
+def therapist_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    therapist = get_object_or_404(
+        Therapist.objects.active().select_related("profile").prefetch_related(_offered_services()),
+        slug=slug,
+    )
+    profile = ClinicProfile.load()
+    context = {
+        "clinic": profile,
+        "therapist": therapist,
+        "structured_data": schema.therapist(therapist, profile),
+    }
+    return render(request, "clinic/therapist_detail.html", context)
 
 
 @never_cache

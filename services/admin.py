@@ -1,12 +1,18 @@
 from django.contrib import admin
 
-from services.models import Service, ServiceLength
+from services.models import Question, Service, ServiceLength
 
 
 class ServiceLengthInline(admin.TabularInline):
     model = ServiceLength
     extra = 1
     fields = ["minutes", "price", "buffer_before", "buffer_after"]
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    extra = 0
+    fields = ["question", "answer", "ordering"]
 
 
 @admin.register(Service)
@@ -16,7 +22,7 @@ class ServiceAdmin(admin.ModelAdmin):
     list_filter = ["published"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [ServiceLengthInline]
+    inlines = [ServiceLengthInline, QuestionInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "body"]}),
         ("Publishing", {"fields": ["published", "ordering", "seo_description"]}),

@@ -92,3 +92,24 @@ class ServiceLength(models.Model):
     def label(self) -> str:
         """Return e.g. "60 minutes · $95"."""
         return f"{self.minutes} minutes · ${self.price:,.0f}"
+
+
+class Question(models.Model):
+    """A frequently asked question about a service, answered on its page."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="questions")
+    question = models.CharField(max_length=200)
+    answer = models.TextField(help_text="Markdown: paragraphs, lists, links and emphasis.")
+    ordering = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+
+    class Meta:
+        ordering = ["ordering", "pk"]
+        verbose_name = "frequently asked question"
+
+    def __str__(self) -> str:
+        return self.question
+
+    @cached_property
+    def answer_html(self) -> SafeString:
+        """Return the answer rendered from Markdown and sanitized."""
+        return render_markdown(self.answer)

@@ -13,7 +13,8 @@ from bookings.models import (
     TimeOff,
     WeeklyHours,
 )
-from services.models import Service, ServiceLength
+from clinic.models import Review
+from services.models import Question, Service, ServiceLength
 
 _seq = itertools.count(1)
 
@@ -129,3 +130,15 @@ def make_length(
         defaults={"price": Decimal(minutes + 35), "buffer_before": before, "buffer_after": after},
     )
     return length
+
+
+def make_review(*, service: Service | None = None, **fields) -> Review:
+    n = next(_seq)
+    defaults = {"quote": f"Review {n}: my legs felt new.", "first_name": f"Runner{n}", "rating": 5}
+    return Review.objects.create(service=service, **(defaults | fields))
+
+
+def make_question(service: Service, **fields) -> Question:
+    n = next(_seq)
+    defaults = {"question": f"Question {n}?", "answer": f"Answer {n}.", "ordering": n}
+    return Question.objects.create(service=service, **(defaults | fields))

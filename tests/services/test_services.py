@@ -66,6 +66,8 @@ def _service_form(service: Service, **changes) -> dict:
         "lengths-INITIAL_FORMS": service.lengths.count(),
         "lengths-MIN_NUM_FORMS": 0,
         "lengths-MAX_NUM_FORMS": 1000,
+        "questions-TOTAL_FORMS": 0,
+        "questions-INITIAL_FORMS": 0,
     }
     for i, length in enumerate(service.lengths.all()):
         data |= {

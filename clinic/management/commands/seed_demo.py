@@ -25,8 +25,9 @@ from bookings.models import (
 )
 from bookings.queries import clinic_tz
 from clinic import demo_content as demo
-from clinic.models import ClinicProfile, OpeningHours
-from services.models import Service, ServiceLength
+from clinic import demo_pages
+from clinic.models import ClinicProfile, HomeSection, OpeningHours, Review, TherapistProfile
+from services.models import Question, Service, ServiceLength
 
 
 class Command(BaseCommand):
@@ -71,6 +72,7 @@ class Command(BaseCommand):
             therapist.services.set([services[slug] for slug in data["services"]])
             self.set_weekly_hours(therapist, demo.WEEKLY_HOURS[therapist.slug])
             therapists[therapist.slug] = therapist
+        self.load_pages(services, therapists)
 
         for name, slugs in demo.ROOMS:
             room, _ = Room.objects.update_or_create(name=name, defaults={"active": True})
@@ -104,6 +106,35 @@ class Command(BaseCommand):
                 + (f", {booked} demo appointments." if options["appointments"] else ".")
             )
         )
+
+    @staticmethod
+    def load_pages(services: dict, therapists: dict) -> None:
+        """Load the home sections, reviews, FAQs and therapist profiles, keyed so reruns update."""
+        for data in demo_pages.HOME_SECTIONS:
+            HomeSection.objects.update_or_create(heading=data["heading"], defaults=data)
+        for data in demo_pages.REVIEWS:
+            Review.objects.update_or_create(
+                first_name=data["first_name"],
+                race=data["race"],
+                defaults={**data, "service": services[data["service"]]},
+            )
+        for slug, questions in demo_pages.QUESTIONS.items():
+            for ordering, (question, answer) in enumerate(questions, start=1):
+                Question.objects.update_or_create(
+                    service=services[slug],
+                    question=question,
+                    defaults={"answer": answer, "ordering": ordering},
+                )
+        for slug, data in demo_pages.THERAPIST_PROFILES.items():
+            name = therapists[slug].name
+            TherapistProfile.objects.update_or_create(
+                therapist=therapists[slug],
+                defaults={
+                    **data,
+                    "portrait": f"img/therapists/{slug}.svg",
+                    "portrait_alt": f"Illustrated portrait of {name}",
+                },
+            )
 
     @staticmethod
     def set_weekly_hours(therapist: Therapist, shifts: list[tuple]) -> None:
