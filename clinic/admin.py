@@ -1,18 +1,30 @@
+from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
+from django.utils.html import format_html
 
-from clinic.models import ClinicProfile, HomeSection, OpeningHours, Review, TherapistProfile
+from clinic import pictures
+from clinic.models import (
+    ClinicProfile,
+    HomeSection,
+    OpeningHours,
+    Picture,
+    Review,
+    TherapistProfile,
+)
 
 
 @admin.register(ClinicProfile)
 class ClinicProfileAdmin(admin.ModelAdmin):
+    autocomplete_fields = ["hero_picture"]
     fieldsets = [
         (None, {"fields": ["name", "tagline"]}),
         (
             "Address and contact",
             {"fields": ["street_address", "locality", "region", "postal_code", "phone", "email"]},
         ),
-        ("Home page", {"fields": ["hero_heading", "hero_text"]}),
+        ("Home page", {"fields": ["hero_heading", "hero_text", "hero_picture"]}),
         (
             "Visiting",
             {
@@ -63,4 +75,49 @@ class ReviewAdmin(admin.ModelAdmin):
 @admin.register(TherapistProfile)
 class TherapistProfileAdmin(admin.ModelAdmin):
     list_display = ["therapist", "license_number", "practicing_since"]
+    autocomplete_fields = ["photo"]
     search_fields = ["therapist__name", "license_number"]
+
+
+class PictureForm(forms.ModelForm):
+    upload = forms.FileField(
+        label="image file",
+        help_text=f"A JPEG, PNG or WebP photo, at least {pictures.MIN_WIDTH} pixels wide, up to "
+        f"{pictures.MAX_SIDE} pixels on a side and {pictures.MAX_BYTES // 1024 // 1024} MB. "
+        "Location and camera details are removed.",
+    )
+
+    class Meta:
+        model = Picture
+        fields = ["upload", "alt"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A saved picture may keep its renditions and change only its alt text.
+        self.fields["upload"].required = not self.instance.pk
+
+    def clean_upload(self) -> UploadedFile | None:
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            pictures.check_upload(upload)
+        return upload
+
+    def save(self, commit: bool = True) -> Picture:
+        picture = super().save(commit=False)
+        if upload := self.cleaned_data.get("upload"):
+            # Renditions are made once, here; pages only ever read them.
+            picture.width, picture.height, picture.renditions = pictures.store_renditions(upload)
+        if commit:
+            picture.save()
+        return picture
+
+
+@admin.register(Picture)
+class PictureAdmin(admin.ModelAdmin):
+    form = PictureForm
+    list_display = ["preview", "alt", "width", "height", "uploaded_at"]
+    search_fields = ["alt"]
+
+    @admin.display(description="picture")
+    def preview(self, obj: Picture) -> str:
+        return format_html('<img src="{}" alt="" width="80" loading="lazy">', obj.src)

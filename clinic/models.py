@@ -8,6 +8,7 @@ gains a public profile through a one-to-one row.
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -50,6 +51,15 @@ class ClinicProfile(models.Model):
         blank=True,
         help_text="A link to the clinic on a map site. Empty: a map search for the address.",
     )
+    hero_picture = models.ForeignKey(
+        "clinic.Picture",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="home page picture",
+        help_text="Empty: the demo illustration.",
+    )
     review_markup = models.BooleanField(
         "mark up reviews for search engines",
         default=False,
@@ -75,7 +85,7 @@ class ClinicProfile(models.Model):
     @classmethod
     def load(cls) -> "ClinicProfile":
         """Return the clinic's profile, or an unsaved default when none exists yet."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
+        return cls.objects.select_related("hero_picture").filter(pk=1).first() or cls(pk=1)
 
     @property
     def phone_href(self) -> str:
@@ -139,6 +149,52 @@ class OpeningHours(models.Model):
     def schema_day(self) -> str:
         """Return the schema.org day name (https://schema.org/DayOfWeek)."""
         return self.Weekday(self.weekday).label
+
+
+class Picture(models.Model):
+    """An uploaded picture: its renditions (made once at upload) and its alt text.
+
+    The upload itself is not kept: only metadata-free renditions are (clinic.pictures).
+    """
+
+    alt = models.CharField(
+        "alt text",
+        max_length=200,
+        help_text="What the picture shows, for people who cannot see it. Required.",
+    )
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    renditions = models.JSONField(default=list, editable=False)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.alt
+
+    def _srcset(self, fmt: str) -> str:
+        return ", ".join(
+            f"{default_storage.url(r['name'])} {r['width']}w"
+            for r in self.renditions
+            if r["fmt"] == fmt
+        )
+
+    @property
+    def srcset_webp(self) -> str:
+        """Return the WebP renditions as a srcset value."""
+        return self._srcset("webp")
+
+    @property
+    def srcset_jpeg(self) -> str:
+        """Return the JPEG renditions as a srcset value."""
+        return self._srcset("jpeg")
+
+    @property
+    def src(self) -> str:
+        """Return the URL of a mid-sized JPEG, for browsers that ignore srcset."""
+        jpegs = [r for r in self.renditions if r["fmt"] == "jpeg"]
+        return default_storage.url(jpegs[min(1, len(jpegs) - 1)]["name"]) if jpegs else ""
 
 
 class HomeSectionQuerySet(models.QuerySet):
@@ -229,6 +285,14 @@ class TherapistProfile(models.Model):
         help_text="A static image path, e.g. img/therapists/maya-brooks.svg.",
     )
     portrait_alt = models.CharField("portrait description", max_length=200, blank=True)
+    photo = models.ForeignKey(
+        Picture,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="An uploaded photo; shown instead of the portrait illustration.",
+    )
 
     class Meta:
         verbose_name = "therapist profile"

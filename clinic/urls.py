@@ -19,6 +19,9 @@ urlpatterns = [
     path("staff/2fa/", include("clinic.two_factor_urls")),
     path("staff/", include("bookings.staff_urls")),
     path("admin/", admin.site.urls),
+    # Uploaded pictures from the local folder (an S3 store serves its own). Names are
+    # random and never reused, so browsers may keep them; see clinic.views.media.
+    path("media/<path:path>", views.media, name="media"),
 ]
 
 admin.site.login_form = AdminStaffAuthenticationForm

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 from bookings.models import Therapist
 from clinic import schema
@@ -49,7 +50,9 @@ def _offered_services() -> Prefetch:
 @require_safe
 def therapist_list(request: HttpRequest) -> HttpResponse:
     therapists = (
-        Therapist.objects.active().select_related("profile").prefetch_related(_offered_services())
+        Therapist.objects.active()
+        .select_related("profile__photo")
+        .prefetch_related(_offered_services())
     )
     context = {"clinic": ClinicProfile.load(), "therapists": therapists}
     return render(request, "bookings/therapist_list.html", context)
@@ -58,7 +61,9 @@ def therapist_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def therapist_detail(request: HttpRequest, slug: str) -> HttpResponse:
     therapist = get_object_or_404(
-        Therapist.objects.active().select_related("profile").prefetch_related(_offered_services()),
+        Therapist.objects.active()
+        .select_related("profile__photo")
+        .prefetch_related(_offered_services()),
         slug=slug,
     )
     profile = ClinicProfile.load()
@@ -68,6 +73,14 @@ def therapist_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "structured_data": schema.therapist(therapist, profile),
     }
     return render(request, "clinic/therapist_detail.html", context)
+
+
+@require_safe
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Return an uploaded picture from MEDIA_ROOT (404 outside it), cacheable for a year."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 @never_cache

@@ -23,7 +23,8 @@ class ServiceAdmin(admin.ModelAdmin):
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [ServiceLengthInline, QuestionInline]
+    autocomplete_fields = ["hero"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "body"]}),
+        (None, {"fields": ["title", "slug", "summary", "hero", "body"]}),
         ("Publishing", {"fields": ["published", "ordering", "seo_description"]}),
     ]

@@ -37,6 +37,15 @@ class Service(models.Model):
     published = models.BooleanField(
         default=False, help_text="Unpublished services are hidden from the public site."
     )
+    hero = models.ForeignKey(
+        "clinic.Picture",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="page picture",
+        help_text="Shown at the top of the page. Empty: the demo illustration, if any.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ServiceQuerySet.as_manager()

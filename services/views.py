@@ -21,7 +21,9 @@ def service_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_object_or_404(
-        Service.objects.published().prefetch_related(
+        Service.objects.published()
+        .select_related("hero")
+        .prefetch_related(
             "lengths", "questions", Prefetch("therapists", queryset=Therapist.objects.active())
         ),
         slug=slug,
