@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils.html import format_html
+from reversion.admin import VersionAdmin
 
 from clinic import pictures
 from clinic.models import (
@@ -16,7 +17,7 @@ from clinic.models import (
 
 
 @admin.register(ClinicProfile)
-class ClinicProfileAdmin(admin.ModelAdmin):
+class ClinicProfileAdmin(VersionAdmin):
     autocomplete_fields = ["hero_picture"]
     fieldsets = [
         (None, {"fields": ["name", "tagline"]}),
@@ -59,13 +60,13 @@ class OpeningHoursAdmin(admin.ModelAdmin):
 
 
 @admin.register(HomeSection)
-class HomeSectionAdmin(admin.ModelAdmin):
+class HomeSectionAdmin(VersionAdmin):
     list_display = ["heading", "published", "ordering"]
     list_editable = ["published", "ordering"]
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(VersionAdmin):
     list_display = ["first_name", "race", "rating", "service", "published", "ordering"]
     list_editable = ["published", "ordering"]
     list_filter = ["published", "rating", "service"]
@@ -73,7 +74,7 @@ class ReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(TherapistProfile)
-class TherapistProfileAdmin(admin.ModelAdmin):
+class TherapistProfileAdmin(VersionAdmin):
     list_display = ["therapist", "license_number", "practicing_since"]
     autocomplete_fields = ["photo"]
     search_fields = ["therapist__name", "license_number"]
@@ -117,6 +118,12 @@ class PictureAdmin(admin.ModelAdmin):
     form = PictureForm
     list_display = ["preview", "alt", "width", "height", "uploaded_at"]
     search_fields = ["alt"]
+    readonly_fields = ["body_address"]
+
+    @admin.display(description="address for a page body")
+    def body_address(self, obj: Picture) -> str:
+        # The editor's image button asks for an address; the body sanitizer keeps only ours.
+        return obj.src or "Save the picture first."
 
     @admin.display(description="picture")
     def preview(self, obj: Picture) -> str:

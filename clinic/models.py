@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
-from clinic.markdown import render_markdown
+from clinic.rich_text import render_rich_text, rich_text_field
 
 
 class ClinicProfile(models.Model):
@@ -206,7 +206,7 @@ class HomeSection(models.Model):
     """One section of the home page, below the introduction, in the admin's order."""
 
     heading = models.CharField(max_length=120)
-    body = models.TextField(help_text="Markdown: paragraphs, lists, links and emphasis.")
+    body = rich_text_field()
     ordering = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
     published = models.BooleanField(default=True)
 
@@ -220,8 +220,8 @@ class HomeSection(models.Model):
 
     @cached_property
     def body_html(self) -> SafeString:
-        """Return the body rendered from Markdown and sanitized."""
-        return render_markdown(self.body)
+        """Return the body, sanitized."""
+        return render_rich_text(self.body)
 
 
 class ReviewQuerySet(models.QuerySet):

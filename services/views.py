@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from bookings import roles
 from bookings.models import Therapist
 from clinic import schema
 from clinic.models import ClinicProfile, Review
@@ -20,10 +21,22 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _detail(request, Service.objects.published(), slug, preview=False)
+
+
+@require_safe
+@roles.staff_required("services.change_service")
+def service_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """Return the page as it will look with its draft body: staff only, never cached, noindex.
+
+    Served from the admin (ServiceAdmin.get_urls), behind its sign-in and second factor.
+    """
+    return _detail(request, Service.objects.all(), slug, preview=True)
+
+
+def _detail(request: HttpRequest, services, slug: str, *, preview: bool) -> HttpResponse:
     service = get_object_or_404(
-        Service.objects.published()
-        .select_related("hero")
-        .prefetch_related(
+        services.select_related("hero").prefetch_related(
             "lengths", "questions", Prefetch("therapists", queryset=Therapist.objects.active())
         ),
         slug=slug,
@@ -43,5 +56,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "other_services": Service.objects.published().exclude(pk=service.pk),
         "structured_data": schema.service(service, profile, own),
         "faq_data": schema.faq_page(questions) if questions else None,
+        "preview": preview,
+        "body": service.draft_html if preview else service.body_html,
     }
     return render(request, "services/service_detail.html", context)

@@ -25,12 +25,13 @@ def make_service(*, published: bool = True, lengths: tuple[int, ...] = (60,), **
         "title": f"Service {n}",
         "slug": f"service-{n}",
         "summary": f"Summary of service {n}.",
-        "body": f"## About service {n}\n\nIt helps runners.",
+        "body": f"<h2>About service {n}</h2><p>It helps runners.</p>",
         "seo_description": f"Service {n} for runners in Sandy Springs.",
         "ordering": n,
         "published": published,
     }
-    service = Service.objects.create(**(defaults | fields))
+    fields = defaults | fields
+    service = Service.objects.create(**({"draft_body": fields["body"]} | fields))
     for minutes in lengths:
         ServiceLength.objects.create(service=service, minutes=minutes, price=Decimal(minutes + 35))
     return service
@@ -140,5 +141,5 @@ def make_review(*, service: Service | None = None, **fields) -> Review:
 
 def make_question(service: Service, **fields) -> Question:
     n = next(_seq)
-    defaults = {"question": f"Question {n}?", "answer": f"Answer {n}.", "ordering": n}
+    defaults = {"question": f"Question {n}?", "answer": f"<p>Answer {n}.</p>", "ordering": n}
     return Question.objects.create(service=service, **(defaults | fields))

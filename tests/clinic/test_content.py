@@ -145,7 +145,9 @@ def test_unpublished_review_is_hidden(client, make_service):
 
 def test_service_page_answers_its_faqs_with_faq_page_json_ld(client, make_service):
     service = make_service(slug="cupping")
-    factories.make_question(service, question="Does it leave marks?", answer="Sometimes, briefly.")
+    factories.make_question(
+        service, question="Does it leave marks?", answer="<p>Sometimes, briefly.</p>"
+    )
 
     html = client.get("/services/cupping/").text
     [faq] = [d for d in json_ld(html) if d["@type"] == "FAQPage"]
@@ -212,7 +214,7 @@ def test_public_copy_is_in_us_english(client, demo, path):
 
 def test_home_sections_come_from_the_admin_in_their_order(client, demo):
     HomeSection.objects.create(
-        heading="Race-week tune-ups", body="Light and **loose**.", ordering=0
+        heading="Race-week tune-ups", body="<p>Light and <strong>loose</strong>.</p>", ordering=0
     )
     HomeSection.objects.filter(heading="Why runners come back").update(published=False)
 

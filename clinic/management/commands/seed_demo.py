@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import escape
 
 from bookings import booking, roles
 from bookings.models import (
@@ -26,6 +27,7 @@ from bookings.models import (
 from bookings.queries import clinic_tz
 from clinic import demo_content as demo
 from clinic import demo_pages
+from clinic.markdown import render_markdown
 from clinic.models import ClinicProfile, HomeSection, OpeningHours, Review, TherapistProfile
 from services.models import Question, Service, ServiceLength
 
@@ -54,6 +56,8 @@ class Command(BaseCommand):
         services = {}
         for data in demo.SERVICES:
             fields = {k: v for k, v in data.items() if k not in {"slug", "lengths"}}
+            # The demo copy is Markdown; pages store the editor's HTML, published as drafted.
+            fields["body"] = fields["draft_body"] = render_markdown(fields["body"])
             service, _ = Service.objects.update_or_create(
                 slug=data["slug"], defaults={**fields, "published": True}
             )
@@ -111,7 +115,9 @@ class Command(BaseCommand):
     def load_pages(services: dict, therapists: dict) -> None:
         """Load the home sections, reviews, FAQs and therapist profiles, keyed so reruns update."""
         for data in demo_pages.HOME_SECTIONS:
-            HomeSection.objects.update_or_create(heading=data["heading"], defaults=data)
+            HomeSection.objects.update_or_create(
+                heading=data["heading"], defaults=data | {"body": render_markdown(data["body"])}
+            )
         for data in demo_pages.REVIEWS:
             Review.objects.update_or_create(
                 first_name=data["first_name"],
@@ -123,7 +129,7 @@ class Command(BaseCommand):
                 Question.objects.update_or_create(
                     service=services[slug],
                     question=question,
-                    defaults={"answer": answer, "ordering": ordering},
+                    defaults={"answer": f"<p>{escape(answer)}</p>", "ordering": ordering},
                 )
         for slug, data in demo_pages.THERAPIST_PROFILES.items():
             name = therapists[slug].name
