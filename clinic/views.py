@@ -13,12 +13,14 @@ from django.views.static import serve
 from bookings.models import Therapist
 from clinic import schema
 from clinic.models import ClinicProfile, HomeSection, Review
+from clinic.page_cache import cached_public_page
 from services.models import Service
 
 HOME_REVIEWS = 3
 
 
 @require_safe
+@cached_public_page
 def home(request: HttpRequest) -> HttpResponse:
     profile = ClinicProfile.load()
     reviews = list(Review.objects.published()[:HOME_REVIEWS])
@@ -33,6 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_public_page
 def visit(request: HttpRequest) -> HttpResponse:
     profile = ClinicProfile.load()
     context = {
@@ -48,6 +51,7 @@ def _offered_services() -> Prefetch:
 
 
 @require_safe
+@cached_public_page
 def therapist_list(request: HttpRequest) -> HttpResponse:
     therapists = (
         Therapist.objects.active()
@@ -59,6 +63,7 @@ def therapist_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_public_page
 def therapist_detail(request: HttpRequest, slug: str) -> HttpResponse:
     therapist = get_object_or_404(
         Therapist.objects.active()

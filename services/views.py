@@ -9,10 +9,12 @@ from bookings import roles
 from bookings.models import Therapist
 from clinic import schema
 from clinic.models import ClinicProfile, Review
+from clinic.page_cache import cached_public_page
 from services.models import Service
 
 
 @require_safe
+@cached_public_page
 def service_list(request: HttpRequest) -> HttpResponse:
     services = Service.objects.published().prefetch_related("lengths")
     context = {"clinic": ClinicProfile.load(), "services": services}
@@ -20,6 +22,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_public_page
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _detail(request, Service.objects.published(), slug, preview=False)
 
