@@ -13,7 +13,7 @@ TEST_ENV = DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=0 \
 	DJANGO_SECRET_KEY=test-only-secret-key-not-for-production-use-0123456789abcdef \
 	DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 
-.PHONY: run test lint install clean-venv
+.PHONY: run test lint install clean-venv lighthouse-tools lighthouse
 
 install: $(STAMP)
 
@@ -41,6 +41,13 @@ test: install lint
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run; \
 	DJANGO_DEBUG=1 $(PY) manage.py collectstatic --noinput --verbosity 0; \
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Benchmark-only: Lighthouse 12.2.3 pinned in package-lock.json, installed exactly as locked.
+lighthouse-tools:
+	npm ci --ignore-scripts --no-audit --no-fund
+
+lighthouse: install lighthouse-tools
+	@$(WITH_DB) $(PY) bench/lighthouse.py
 
 clean-venv:
 	rm -rf $(VENV)

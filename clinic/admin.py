@@ -1,24 +1,53 @@
+from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from reversion.admin import VersionAdmin
 
+from clinic import pictures
 from clinic.admin_site import is_clinic_admin
-from clinic.models import ClinicProfile, OpeningHours
+from clinic.models import (
+    ClinicProfile,
+    HomeSection,
+    OpeningHours,
+    Picture,
+    Review,
+    TherapistProfile,
+)
 
 
 @admin.register(ClinicProfile)
-class ClinicProfileAdmin(admin.ModelAdmin):
+class ClinicProfileAdmin(VersionAdmin):
+    autocomplete_fields = ["hero_picture"]
     fieldsets = [
         (None, {"fields": ["name", "tagline"]}),
         (
             "Address and contact",
             {"fields": ["street_address", "locality", "region", "postal_code", "phone", "email"]},
         ),
-        ("Visiting", {"fields": ["parking", "what_to_wear", "cancellation_policy"]}),
+        ("Home page", {"fields": ["hero_heading", "hero_text", "hero_picture"]}),
+        (
+            "Visiting",
+            {
+                "fields": [
+                    "map_url",
+                    "parking",
+                    "transit",
+                    "accessibility",
+                    "what_to_wear",
+                    "payment_methods",
+                    "receipts",
+                    "cancellation_policy",
+                ]
+            },
+        ),
+        ("Reviews", {"fields": ["review_markup"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -74,3 +103,74 @@ for model, model_admin in [(TOTPDevice, AuthenticatorAdmin), (StaticDevice, Reco
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, model_admin)
+
+
+@admin.register(HomeSection)
+class HomeSectionAdmin(VersionAdmin):
+    list_display = ["heading", "published", "ordering"]
+    list_editable = ["published", "ordering"]
+
+
+@admin.register(Review)
+class ReviewAdmin(VersionAdmin):
+    list_display = ["first_name", "race", "rating", "service", "published", "ordering"]
+    list_editable = ["published", "ordering"]
+    list_filter = ["published", "rating", "service"]
+    search_fields = ["first_name", "race", "quote"]
+
+
+@admin.register(TherapistProfile)
+class TherapistProfileAdmin(VersionAdmin):
+    list_display = ["therapist", "license_number", "practicing_since"]
+    autocomplete_fields = ["photo"]
+    search_fields = ["therapist__name", "license_number"]
+
+
+class PictureForm(forms.ModelForm):
+    upload = forms.FileField(
+        label="image file",
+        help_text=f"A JPEG, PNG or WebP photo, at least {pictures.MIN_WIDTH} pixels wide, up to "
+        f"{pictures.MAX_SIDE} pixels on a side and {pictures.MAX_BYTES // 1024 // 1024} MB. "
+        "Location and camera details are removed.",
+    )
+
+    class Meta:
+        model = Picture
+        fields = ["upload", "alt"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A saved picture may keep its renditions and change only its alt text.
+        self.fields["upload"].required = not self.instance.pk
+
+    def clean_upload(self) -> UploadedFile | None:
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            pictures.check_upload(upload)
+        return upload
+
+    def save(self, commit: bool = True) -> Picture:
+        picture = super().save(commit=False)
+        if upload := self.cleaned_data.get("upload"):
+            # Renditions are made once, here; pages only ever read them.
+            picture.width, picture.height, picture.renditions = pictures.store_renditions(upload)
+        if commit:
+            picture.save()
+        return picture
+
+
+@admin.register(Picture)
+class PictureAdmin(admin.ModelAdmin):
+    form = PictureForm
+    list_display = ["preview", "alt", "width", "height", "uploaded_at"]
+    search_fields = ["alt"]
+    readonly_fields = ["body_address"]
+
+    @admin.display(description="address for a page body")
+    def body_address(self, obj: Picture) -> str:
+        # The editor's image button asks for an address; the body sanitizer keeps only ours.
+        return obj.src or "Save the picture first."
+
+    @admin.display(description="picture")
+    def preview(self, obj: Picture) -> str:
+        return format_html('<img src="{}" alt="" width="80" loading="lazy">', obj.src)

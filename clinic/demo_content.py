@@ -18,8 +18,34 @@ PROFILE = {
     "phone": "(404) 555-0142",
     "email": "hello@medsportsmassage.example",
     "parking": (
-        "Free parking in the lot in front of the building, including an accessible space "
-        "beside the entrance. We are on the second floor; the lift is to the left of the lobby."
+        "Free parking in the lot in front of the building, with two accessible spaces beside "
+        "the entrance. No permit or validation needed."
+    ),
+    "transit": (
+        "MARTA's North Springs and Sandy Springs stations on the Red Line are a short ride "
+        "away; bus routes along Roswell Road stop across the street. There is a bike rack by "
+        "the front door."
+    ),
+    "accessibility": (
+        "Step-free entrance from the parking lot. We are on the second floor; the elevator is "
+        "to the left of the lobby. Our treatment tables raise and lower, and the restroom on "
+        "our floor is wheelchair accessible. Tell us when you book if you need anything else."
+    ),
+    "payment_methods": (
+        "We take Visa, Mastercard, American Express, Discover, Apple Pay and Google Pay, and "
+        "HSA or FSA cards. You pay after your session; nothing is charged when you book."
+    ),
+    "receipts": (
+        "Ask at the front desk, or reply to your confirmation email, for an itemized receipt "
+        "with your therapist's Georgia license number. Many HSA and FSA plans reimburse "
+        "massage with a letter of medical necessity from your doctor. We do not bill "
+        "insurance directly, but the receipt has what most insurers ask for."
+    ),
+    "hero_heading": "Sports massage built for runners",
+    "hero_text": (
+        "Whether you are building toward your first half marathon, deep in a training block "
+        "or walking stiff-legged the day after a race, our therapists work on the muscles "
+        "running asks the most of: calves, hamstrings, quads, glutes and hip flexors."
     ),
     "what_to_wear": (
         "Wear or bring loose athletic clothes: running shorts and a tank top or T-shirt are "
@@ -70,7 +96,7 @@ relaxation massage.
   calves, hamstrings, quads, glutes and hip flexors.
 - **Racers** before a goal race (a lighter session in race week) and after it, or after
   a long run, to ease soreness and speed recovery.
-- **Runners with recurring niggles** such as IT band syndrome, plantar fasciitis,
+- **Runners with recurring aches** such as IT band syndrome, plantar fasciitis,
   Achilles tendinitis, shin splints or knee pain, which often begin with tight or
   unbalanced muscles that change how you move.
 
@@ -121,7 +147,7 @@ the knots and bands of tightness that repetitive running leaves behind.
 Your therapist warms the tissue first, then works gradually deeper. Some spots will
 feel intense; the pressure should stay a "good hurt" and never sharp pain. You may feel
 a little sore for a day, much like after a hard workout, so plan an easy run or a rest
-day afterwards and drink plenty of water.
+day afterward and drink plenty of water.
 """,
     },
     {
@@ -164,7 +190,7 @@ runners feel noticeably freer through the hips and legs on their next run.
         "title": "Assisted stretching",
         "ordering": 4,
         "summary": (
-            "One-to-one stretching on our stretching table: your therapist moves and supports "
+            "One-on-one stretching on our stretching table: your therapist moves and supports "
             "you to improve flexibility beyond what you can reach on your own."
         ),
         "seo_description": (
@@ -203,7 +229,7 @@ THERAPISTS = [
         "credentials": "LMT · certified sports massage therapist",
         "bio": (
             "A former collegiate 10K runner, Maya has spent twelve years helping runners "
-            "through marathon builds and back from injury. She specialises in calf, Achilles "
+            "through marathon builds and back from injury. She specializes in calf, Achilles "
             "and plantar fascia work."
         ),
         "services": ["sports-massage-for-runners", "deep-tissue-massage", "myofascial-release"],

@@ -1,7 +1,21 @@
-"""The clinic's own profile: address, contact, opening hours and visit policies."""
+"""The clinic's own profile, its opening hours, and the site content admins edit.
+
+Content models (home sections, reviews, therapist profiles) live here because the
+site-wide app owns the public pages; the booking domain's Therapist stays as it is and
+gains a public profile through a one-to-one row.
+"""
+
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
+
+from clinic.rich_text import render_rich_text, rich_text_field
 
 
 class ClinicProfile(models.Model):
@@ -18,6 +32,41 @@ class ClinicProfile(models.Model):
     parking = models.TextField(help_text="How to get here and where to park.")
     what_to_wear = models.TextField(help_text="What to wear and bring to a session.")
     cancellation_policy = models.TextField()
+    hero_heading = models.CharField(
+        "home page heading", max_length=120, default="Sports massage built for runners"
+    )
+    hero_text = models.TextField("home page introduction", blank=True)
+    transit = models.TextField(blank=True, help_text="Getting here by MARTA, bus or bike.")
+    accessibility = models.TextField(
+        "building accessibility", blank=True, help_text="Step-free access, elevator, restroom."
+    )
+    payment_methods = models.TextField(blank=True, help_text="How clients can pay.")
+    receipts = models.TextField(
+        "HSA/FSA and insurance receipts",
+        blank=True,
+        help_text="What receipts the clinic gives for HSA, FSA or insurance claims.",
+    )
+    map_url = models.URLField(
+        "map link",
+        blank=True,
+        help_text="A link to the clinic on a map site. Empty: a map search for the address.",
+    )
+    hero_picture = models.ForeignKey(
+        "clinic.Picture",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="home page picture",
+        help_text="Empty: the demo illustration.",
+    )
+    review_markup = models.BooleanField(
+        "mark up reviews for search engines",
+        default=False,
+        help_text="Add schema.org Review and AggregateRating data to pages showing reviews. "
+        "Leave off unless the reviews are independently collected: search engines treat "
+        "reviews a business picks itself as self-serving.",
+    )
 
     class Meta:
         verbose_name = "clinic profile"
@@ -36,7 +85,7 @@ class ClinicProfile(models.Model):
     @classmethod
     def load(cls) -> "ClinicProfile":
         """Return the clinic's profile, or an unsaved default when none exists yet."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
+        return cls.objects.select_related("hero_picture").filter(pk=1).first() or cls(pk=1)
 
     @property
     def phone_href(self) -> str:
@@ -45,7 +94,21 @@ class ClinicProfile(models.Model):
 
     @property
     def address_lines(self) -> list[str]:
+        """Return the postal address as two lines."""
         return [self.street_address, f"{self.locality}, {self.region} {self.postal_code}"]
+
+    @property
+    def map_href(self) -> str:
+        """Return the admin's map link, or a map search for the address (a plain link)."""
+        if self.map_url:
+            return self.map_url
+        query = urlencode({"api": 1, "query": f"{self.name}, {', '.join(self.address_lines)}"})
+        return f"https://www.google.com/maps/search/?{query}"
+
+    @cached_property
+    def hours(self) -> list["OpeningHours"]:
+        """Return the opening hours, read once per request (the footer shows them too)."""
+        return list(OpeningHours.objects.all())
 
 
 class OpeningHours(models.Model):
@@ -86,6 +149,161 @@ class OpeningHours(models.Model):
     def schema_day(self) -> str:
         """Return the schema.org day name (https://schema.org/DayOfWeek)."""
         return self.Weekday(self.weekday).label
+
+
+class Picture(models.Model):
+    """An uploaded picture: its renditions (made once at upload) and its alt text.
+
+    The upload itself is not kept: only metadata-free renditions are (clinic.pictures).
+    """
+
+    alt = models.CharField(
+        "alt text",
+        max_length=200,
+        help_text="What the picture shows, for people who cannot see it. Required.",
+    )
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    renditions = models.JSONField(default=list, editable=False)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.alt
+
+    def _srcset(self, fmt: str) -> str:
+        return ", ".join(
+            f"{default_storage.url(r['name'])} {r['width']}w"
+            for r in self.renditions
+            if r["fmt"] == fmt
+        )
+
+    @property
+    def srcset_webp(self) -> str:
+        """Return the WebP renditions as a srcset value."""
+        return self._srcset("webp")
+
+    @property
+    def srcset_jpeg(self) -> str:
+        """Return the JPEG renditions as a srcset value."""
+        return self._srcset("jpeg")
+
+    @property
+    def src(self) -> str:
+        """Return the URL of a mid-sized JPEG, for browsers that ignore srcset."""
+        jpegs = [r for r in self.renditions if r["fmt"] == "jpeg"]
+        return default_storage.url(jpegs[min(1, len(jpegs) - 1)]["name"]) if jpegs else ""
+
+
+class HomeSectionQuerySet(models.QuerySet):
+    def published(self) -> "HomeSectionQuerySet":
+        return self.filter(published=True)
+
+
+class HomeSection(models.Model):
+    """One section of the home page, below the introduction, in the admin's order."""
+
+    heading = models.CharField(max_length=120)
+    body = rich_text_field()
+    ordering = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+    published = models.BooleanField(default=True)
+
+    objects = HomeSectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ordering", "pk"]
+
+    def __str__(self) -> str:
+        return self.heading
+
+    @cached_property
+    def body_html(self) -> SafeString:
+        """Return the body, sanitized."""
+        return render_rich_text(self.body)
+
+
+class ReviewQuerySet(models.QuerySet):
+    def published(self) -> "ReviewQuerySet":
+        return self.filter(published=True)
+
+
+class Review(models.Model):
+    """A client's words about the clinic, added by an admin with the client's permission."""
+
+    quote = models.TextField(max_length=600)
+    first_name = models.CharField(max_length=40)
+    race = models.CharField(
+        "race or distance", max_length=80, blank=True, help_text="e.g. Peachtree Road Race 10K."
+    )
+    rating = models.PositiveSmallIntegerField(
+        "stars", validators=[MinValueValidator(1), MaxValueValidator(5)], default=5
+    )
+    service = models.ForeignKey(
+        "services.Service",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviews",
+        help_text="Also shown on this service's page.",
+    )
+    published = models.BooleanField(default=True)
+    ordering = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ordering", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_one_to_five"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name}, {self.rating} stars"
+
+
+class TherapistProfile(models.Model):
+    """A therapist's public page details that the booking domain does not need."""
+
+    therapist = models.OneToOneField(
+        "bookings.Therapist", on_delete=models.CASCADE, related_name="profile"
+    )
+    license_number = models.CharField(
+        "Georgia massage license number",
+        max_length=20,
+        help_text="As issued by the Georgia Board of Massage Therapy, e.g. MT012345.",
+    )
+    practicing_since = models.PositiveSmallIntegerField(
+        "in practice since (year)", validators=[MinValueValidator(1950)]
+    )
+    portrait = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="A static image path, e.g. img/therapists/maya-brooks.svg.",
+    )
+    portrait_alt = models.CharField("portrait description", max_length=200, blank=True)
+    photo = models.ForeignKey(
+        Picture,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="An uploaded photo; shown instead of the portrait illustration.",
+    )
+
+    class Meta:
+        verbose_name = "therapist profile"
+
+    def __str__(self) -> str:
+        return f"Profile of {self.therapist}"
+
+    @property
+    def years_in_practice(self) -> int:
+        """Return whole years since the therapist started practicing (at least one)."""
+        return max(1, timezone.localdate().year - self.practicing_since)
 
 
 class RateLimitWindow(models.Model):

@@ -126,6 +126,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "reversion",
+    "django_prose_editor",
 ]
 
 # The header-setting middleware sits above WhiteNoise, so static files get the same
@@ -199,6 +201,29 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploaded pictures: a local folder by default (one web machine), or any S3-compatible
+# store when AWS_STORAGE_BUCKET_NAME is set, so every web machine sees every upload.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_ORIGIN = ""  # where pictures are served from when not this site (for the CSP)
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            # Pictures are public; unsigned URLs can be cached by browsers and CDNs.
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+    _domain = os.environ.get("AWS_S3_CUSTOM_DOMAIN")
+    MEDIA_ORIGIN = f"https://{_domain}" if _domain else os.environ.get("AWS_S3_ENDPOINT_URL", "")
+    if not MEDIA_ORIGIN:
+        MEDIA_ORIGIN = f"https://{os.environ['AWS_STORAGE_BUCKET_NAME']}.s3.amazonaws.com"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -252,6 +277,8 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
 }
+if MEDIA_ORIGIN:
+    SECURE_CSP["img-src"].append(MEDIA_ORIGIN)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from bookings.views import public as bookings_public
 from clinic import views
 from clinic.sitemaps import SITEMAPS
 
@@ -13,9 +12,13 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("services/", include("services.urls")),
-    path("therapists/", bookings_public.therapist_list, name="therapists"),
+    path("therapists/", views.therapist_list, name="therapists"),
+    path("therapists/<slug:slug>/", views.therapist_detail, name="therapist"),
     path("book/", include("bookings.urls")),
     path("staff/", include("clinic.two_factor_urls")),
     path("staff/", include("bookings.staff_urls")),
     path("admin/", admin.site.urls),
+    # Uploaded pictures from the local folder (an S3 store serves its own). Names are
+    # random and never reused, so browsers may keep them; see clinic.views.media.
+    path("media/<path:path>", views.media, name="media"),
 ]

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
-from clinic.markdown import render_markdown
+from clinic.rich_text import render_rich_text, rich_text_field
 
 
 class ServiceQuerySet(models.QuerySet):
@@ -24,9 +24,15 @@ class Service(models.Model):
     summary = models.CharField(
         max_length=300, help_text="One or two sentences shown on the services list."
     )
-    body = models.TextField(
-        help_text="Markdown. Headings, lists, links and emphasis are kept; scripts and "
-        "other unsafe HTML are removed."
+    body = rich_text_field(
+        "published body", blank=True, help_text="What the public page shows now."
+    )
+    draft_body = rich_text_field(
+        "body",
+        blank=True,
+        help_text="Your working copy: headings, lists, links, tables, callouts and pictures "
+        "are kept; scripts and other unsafe HTML are removed. Preview it, then tick "
+        "“publish the draft” to make it live.",
     )
     seo_description = models.CharField(
         "SEO description",
@@ -36,6 +42,15 @@ class Service(models.Model):
     ordering = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
     published = models.BooleanField(
         default=False, help_text="Unpublished services are hidden from the public site."
+    )
+    hero = models.ForeignKey(
+        "clinic.Picture",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="page picture",
+        help_text="Shown at the top of the page. Empty: the demo illustration, if any.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -52,8 +67,18 @@ class Service(models.Model):
 
     @cached_property
     def body_html(self) -> SafeString:
-        """Return the body rendered from Markdown and sanitised."""
-        return render_markdown(self.body)
+        """Return the published body, sanitized."""
+        return render_rich_text(self.body)
+
+    @cached_property
+    def draft_html(self) -> SafeString:
+        """Return the draft body, sanitized (for staff previews only)."""
+        return render_rich_text(self.draft_body)
+
+    @property
+    def has_unpublished_draft(self) -> bool:
+        """Return whether the draft differs from what the public page shows."""
+        return self.draft_body != self.body
 
 
 class ServiceLength(models.Model):
@@ -92,3 +117,24 @@ class ServiceLength(models.Model):
     def label(self) -> str:
         """Return e.g. "60 minutes · $95"."""
         return f"{self.minutes} minutes · ${self.price:,.0f}"
+
+
+class Question(models.Model):
+    """A frequently asked question about a service, answered on its page."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="questions")
+    question = models.CharField(max_length=200)
+    answer = rich_text_field()
+    ordering = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+
+    class Meta:
+        ordering = ["ordering", "pk"]
+        verbose_name = "frequently asked question"
+
+    def __str__(self) -> str:
+        return self.question
+
+    @cached_property
+    def answer_html(self) -> SafeString:
+        """Return the answer, sanitized."""
+        return render_rich_text(self.answer)

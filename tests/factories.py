@@ -14,7 +14,8 @@ from bookings.models import (
     TimeOff,
     WeeklyHours,
 )
-from services.models import Service, ServiceLength
+from clinic.models import Review
+from services.models import Question, Service, ServiceLength
 
 _seq = itertools.count(1)
 
@@ -25,12 +26,13 @@ def make_service(*, published: bool = True, lengths: tuple[int, ...] = (60,), **
         "title": f"Service {n}",
         "slug": f"service-{n}",
         "summary": f"Summary of service {n}.",
-        "body": f"## About service {n}\n\nIt helps runners.",
+        "body": f"<h2>About service {n}</h2><p>It helps runners.</p>",
         "seo_description": f"Service {n} for runners in Sandy Springs.",
         "ordering": n,
         "published": published,
     }
-    service = Service.objects.create(**(defaults | fields))
+    fields = defaults | fields
+    service = Service.objects.create(**({"draft_body": fields["body"]} | fields))
     for minutes in lengths:
         ServiceLength.objects.create(service=service, minutes=minutes, price=Decimal(minutes + 35))
     return service
@@ -136,3 +138,15 @@ def make_message(appointment: Appointment, **fields) -> ClientMessage:
     """Record an email owed to `appointment`'s client (no delivery task is queued)."""
     defaults = {"kind": ClientMessage.Kind.CONFIRMATION}
     return ClientMessage.objects.create(appointment=appointment, **(defaults | fields))
+
+
+def make_review(*, service: Service | None = None, **fields) -> Review:
+    n = next(_seq)
+    defaults = {"quote": f"Review {n}: my legs felt new.", "first_name": f"Runner{n}", "rating": 5}
+    return Review.objects.create(service=service, **(defaults | fields))
+
+
+def make_question(service: Service, **fields) -> Question:
+    n = next(_seq)
+    defaults = {"question": f"Question {n}?", "answer": f"<p>Answer {n}.</p>", "ordering": n}
+    return Question.objects.create(service=service, **(defaults | fields))

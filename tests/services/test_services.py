@@ -33,7 +33,9 @@ def test_markdown_keeps_headings_lists_links_and_emphasis():
 
 
 def test_script_in_a_service_body_never_reaches_the_page(client, make_service):
-    make_service(slug="sneaky", body="## Fine\n\n<script>alert('owned')</script>\n\nStill fine.")
+    make_service(
+        slug="sneaky", body="<h2>Fine</h2><script>alert('owned')</script><p>Still fine.</p>"
+    )
 
     html = client.get("/services/sneaky/").text
 
@@ -56,7 +58,7 @@ def _service_form(service: Service, **changes) -> dict:
         "title": service.title,
         "slug": service.slug,
         "summary": service.summary,
-        "body": service.body,
+        "draft_body": service.draft_body,
         "seo_description": service.seo_description,
         "ordering": service.ordering,
         "published": "on" if service.published else "",
@@ -66,6 +68,8 @@ def _service_form(service: Service, **changes) -> dict:
         "lengths-INITIAL_FORMS": service.lengths.count(),
         "lengths-MIN_NUM_FORMS": 0,
         "lengths-MAX_NUM_FORMS": 1000,
+        "questions-TOTAL_FORMS": 0,
+        "questions-INITIAL_FORMS": 0,
     }
     for i, length in enumerate(service.lengths.all()):
         data |= {
@@ -88,7 +92,8 @@ def test_admin_edit_shows_on_the_public_page_at_once(admin_client, make_service)
         _service_form(
             service,
             title="Assisted stretching for runners",
-            body="## Hips first\n\nWe open up **tight hip flexors**.",
+            draft_body="<h2>Hips first</h2><p>We open up <strong>tight hip flexors</strong>.</p>",
+            publish="on",
             **{
                 f"lengths-{new}-minutes": 90,
                 f"lengths-{new}-price": "120.00",

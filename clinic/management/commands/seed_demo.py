@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import escape
 
 from bookings import booking, roles
 from bookings.models import (
@@ -25,8 +26,10 @@ from bookings.models import (
 )
 from bookings.queries import clinic_tz
 from clinic import demo_content as demo
-from clinic.models import ClinicProfile, OpeningHours
-from services.models import Service, ServiceLength
+from clinic import demo_pages
+from clinic.markdown import render_markdown
+from clinic.models import ClinicProfile, HomeSection, OpeningHours, Review, TherapistProfile
+from services.models import Question, Service, ServiceLength
 
 
 class Command(BaseCommand):
@@ -53,6 +56,8 @@ class Command(BaseCommand):
         services = {}
         for data in demo.SERVICES:
             fields = {k: v for k, v in data.items() if k not in {"slug", "lengths"}}
+            # The demo copy is Markdown; pages store the editor's HTML, published as drafted.
+            fields["body"] = fields["draft_body"] = render_markdown(fields["body"])
             service, _ = Service.objects.update_or_create(
                 slug=data["slug"], defaults={**fields, "published": True}
             )
@@ -71,6 +76,7 @@ class Command(BaseCommand):
             therapist.services.set([services[slug] for slug in data["services"]])
             self.set_weekly_hours(therapist, demo.WEEKLY_HOURS[therapist.slug])
             therapists[therapist.slug] = therapist
+        self.load_pages(services, therapists)
 
         for name, slugs in demo.ROOMS:
             room, _ = Room.objects.update_or_create(name=name, defaults={"active": True})
@@ -104,6 +110,37 @@ class Command(BaseCommand):
                 + (f", {booked} demo appointments." if options["appointments"] else ".")
             )
         )
+
+    @staticmethod
+    def load_pages(services: dict, therapists: dict) -> None:
+        """Load the home sections, reviews, FAQs and therapist profiles, keyed so reruns update."""
+        for data in demo_pages.HOME_SECTIONS:
+            HomeSection.objects.update_or_create(
+                heading=data["heading"], defaults=data | {"body": render_markdown(data["body"])}
+            )
+        for data in demo_pages.REVIEWS:
+            Review.objects.update_or_create(
+                first_name=data["first_name"],
+                race=data["race"],
+                defaults={**data, "service": services[data["service"]]},
+            )
+        for slug, questions in demo_pages.QUESTIONS.items():
+            for ordering, (question, answer) in enumerate(questions, start=1):
+                Question.objects.update_or_create(
+                    service=services[slug],
+                    question=question,
+                    defaults={"answer": f"<p>{escape(answer)}</p>", "ordering": ordering},
+                )
+        for slug, data in demo_pages.THERAPIST_PROFILES.items():
+            name = therapists[slug].name
+            TherapistProfile.objects.update_or_create(
+                therapist=therapists[slug],
+                defaults={
+                    **data,
+                    "portrait": f"img/therapists/{slug}.svg",
+                    "portrait_alt": f"Illustrated portrait of {name}",
+                },
+            )
 
     @staticmethod
     def set_weekly_hours(therapist: Therapist, shifts: list[tuple]) -> None:
