@@ -82,7 +82,7 @@ def test_preview_is_for_staff_who_edit_pages_never_cached_and_noindex(admin_clie
 
 def test_preview_refuses_the_public_and_staff_without_page_rights(client, service):
     anonymous = client.get(PREVIEW)
-    assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
+    assert anonymous.status_code == 302 and "/staff/login/" in anonymous["Location"]
 
     assert _staff(roles.FRONT_DESK).get(PREVIEW).status_code == 403
 
