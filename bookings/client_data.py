@@ -19,6 +19,7 @@ from bookings.models import (
     Client,
     ClientMessage,
     Guardian,
+    LookupToken,
     ManageToken,
     RunnerIntake,
 )
@@ -186,6 +187,8 @@ def erase_client(*, client: Client, by: AbstractBaseUser, now: datetime) -> Clie
         RunnerIntake.objects.filter(client=locked).delete()  # and its change history
         Guardian.objects.filter(appointment__client=locked).delete()
         _lookups(locked).delete()
+        if locked.email:
+            LookupToken.objects.filter(email__iexact=locked.email).delete()
         ManageToken.objects.filter(appointment__client=locked, revoked_at__isnull=True).update(
             revoked_at=now
         )

@@ -1,26 +1,23 @@
 """Compose client emails (plain text and HTML, with an .ics) from a ClientMessage.
 
-Composed at send time from the appointment's current state. Manage links are minted here,
-so a raw token exists only inside the email that carries it. Nothing from the runner
-intake is ever put in an email.
+Composed at send time from the appointment's current state. Manage and "find my bookings"
+links are minted here, so a raw token exists only inside the email that carries it. Nothing
+from the runner intake is ever put in an email.
 """
 
 from datetime import datetime
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import booking, calendar
+from bookings import booking, calendar, tokens
 from bookings.models import BookingPolicy, ClientMessage
 from clinic.models import ClinicProfile
 
 Kind = ClientMessage.Kind
-LOOKUP_SALT = "bookings.lookup"
-LOOKUP_MAX_AGE = 60 * 60 * 24  # a "find my bookings" link works for a day
 
 SUBJECTS = {
     Kind.CONFIRMATION: "Booked: {service} on {when}",
@@ -31,19 +28,6 @@ SUBJECTS = {
     Kind.LOOKUP: "Your bookings at Medical & Sports Massage",
     Kind.MANAGE_LINK: "Your new link for {service} on {when}",
 }
-
-
-def lookup_token(email: str) -> str:
-    """Return a signed, expiring token standing for `email` in a "find my bookings" link."""
-    return signing.dumps(email.strip().lower(), salt=LOOKUP_SALT, compress=True)
-
-
-def email_for_lookup_token(token: str) -> str | None:
-    """Return the email a lookup token stands for, or None if forged or expired."""
-    try:
-        return signing.loads(token, salt=LOOKUP_SALT, max_age=LOOKUP_MAX_AGE)
-    except signing.BadSignature:
-        return None
 
 
 def _url(path: str) -> str:
@@ -57,7 +41,7 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
     if message.kind == Kind.LOOKUP:
         to = message.email
         context["lookup_url"] = _url(
-            reverse("bookings:my_bookings", args=[lookup_token(message.email)])
+            reverse("bookings:find_link", args=[tokens.issue_lookup_token(to, now=now)])
         )
         subject = SUBJECTS[Kind.LOOKUP]
     else:

@@ -1,24 +1,33 @@
 """Revoking the links that act as keys: re-send one booking's manage link, revoke a client's.
 
-Manage links are stored hashed (bookings/tokens.py), so each can be revoked. "Find my
-bookings" links are signed, not stored: they are revoked by date, with the client's
-``links_revoked_at`` (a link signed at or before it is refused). Every revocation is a line
-in the history of each appointment it touches, naming the staff member; never a token.
+Manage links and "find my bookings" links are stored hashed (bookings/tokens.py), so each
+can be revoked. A find link, once opened, lives on in that browser's session (the email,
+never in a URL): the session is revoked by date, with the client's ``links_revoked_at`` (a
+link issued at or before it is refused). Every revocation is a line in the history of each
+appointment it touches, naming the staff member; never a token.
 """
 
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core import signing
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.db.models import Count
 
-from bookings import emails
 from bookings import messages as outbox
-from bookings.models import Appointment, AppointmentChange, Client, ClientMessage, ManageToken
-from bookings.tokens import revoke_manage_tokens
+from bookings.models import (
+    Appointment,
+    AppointmentChange,
+    Client,
+    ClientMessage,
+    LookupToken,
+    ManageToken,
+)
+from bookings.tokens import FindLinkRefused, expire_lookup_tokens, revoke_manage_tokens
 
 Action = AppointmentChange.Action
+# The session key an opened "find my bookings" link leaves its email under.
+FIND_SESSION_KEY = "find_my_bookings"
 
 
 class LinkRefused(Exception):
@@ -93,31 +102,47 @@ def revoke_client_links(*, client: Client, by: AbstractBaseUser, now: datetime) 
             )
             for appointment_id, count in sorted(live.items())
         )
+        if locked.email:
+            expire_lookup_tokens(locked.email, now=now)
         locked.links_revoked_at = now
         locked.save(update_fields=["links_revoked_at"])
     return sum(live.values())
 
 
-def _signed_at(signed: str) -> int | None:
-    """Return the Unix time a signed (already verified) lookup token was made at."""
-    try:
-        return signing.b62_decode(signed.rsplit(":", 2)[1])
-    except (IndexError, ValueError):
-        return None
+def remember_find_link(session: SessionBase, lookup: LookupToken) -> None:
+    """Keep an opened "find my bookings" link's email in `session` until the link expires."""
+    session[FIND_SESSION_KEY] = {
+        "email": lookup.email,
+        "issued_at": lookup.created_at.timestamp(),
+        "expires_at": lookup.expires_at.timestamp(),
+    }
 
 
-def email_for_find_link(signed: str) -> str | None:
-    """Return the email a "find my bookings" link stands for, or None if forged, expired
-    or signed before the front desk revoked the client's links."""
-    email = emails.email_for_lookup_token(signed)
-    if email is None:
+def email_in_session(session: SessionBase, *, now: datetime) -> str | None:
+    """Return the email an opened find link left in `session`, or None if it holds none.
+
+    Raise FindLinkRefused("expired") for one that has expired or was issued at or before
+    the front desk revoked the client's links; it is forgotten.
+    """
+    found = session.get(FIND_SESSION_KEY)
+    if not isinstance(found, dict):
         return None
-    signed_at = _signed_at(signed)
-    if signed_at is None:
-        return None
-    # Signatures carry whole seconds: a link from the second of the revocation is refused.
-    revoked = Client.objects.with_email(email).filter(links_revoked_at__isnull=False)
-    for revoked_at in revoked.values_list("links_revoked_at", flat=True):
-        if signed_at <= revoked_at.timestamp():
-            return None
+    email, issued_at = found.get("email"), found.get("issued_at")
+    expires_at = found.get("expires_at")
+    valid = (
+        isinstance(email, str)
+        and isinstance(issued_at, float)
+        and isinstance(expires_at, float)
+        and now.timestamp() < expires_at
+    )
+    if not valid or _revoked_since(email, issued_at):
+        del session[FIND_SESSION_KEY]
+        raise FindLinkRefused("expired")
     return email
+
+
+def _revoked_since(email: str, issued_at: float) -> bool:
+    revoked = Client.objects.with_email(email).filter(links_revoked_at__isnull=False)
+    return any(
+        issued_at <= at.timestamp() for at in revoked.values_list("links_revoked_at", flat=True)
+    )

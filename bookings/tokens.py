@@ -1,14 +1,19 @@
-"""Manage links: a random secret per link, of which only a SHA-256 digest is stored."""
+"""Links that act as keys: a random secret per link, of which only a SHA-256 digest is stored.
+
+Manage links open one appointment until its session is over. "Find my bookings" links
+stand for an email address without carrying it: they work for a day, and once.
+"""
 
 import hashlib
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bookings.models import Appointment, ManageToken
+from bookings.models import Appointment, LookupToken, ManageToken
 
 # What issue_manage_token() hands out: URL-safe base64, of a length we could have issued.
 _SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+LOOKUP_LIFETIME = timedelta(days=1)
 
 
 def _digest(token: str) -> str:
@@ -51,3 +56,50 @@ def was_issued(token: str) -> bool:
     return (
         bool(_SHAPE.fullmatch(token)) and ManageToken.objects.filter(digest=_digest(token)).exists()
     )
+
+
+class FindLinkRefused(Exception):
+    """A "find my bookings" link opens nothing; ``reason`` is "used", "expired" or "invalid"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def issue_lookup_token(email: str, *, now: datetime) -> str:
+    """Return a new raw "find my bookings" token for `email`, good for a day (digest stored)."""
+    token = secrets.token_urlsafe(24)  # 192 random bits
+    LookupToken.objects.create(
+        digest=_digest(token),
+        email=email.strip().lower(),
+        created_at=now,
+        expires_at=now + LOOKUP_LIFETIME,
+    )
+    return token
+
+
+def redeem_lookup_token(token: str, *, now: datetime) -> LookupToken:
+    """Mark a "find my bookings" token used and return it; raise FindLinkRefused if it can't be.
+
+    The conditional UPDATE is the single-use guard: of two opens racing, one updates the
+    row and the other finds it used.
+    """
+    if ":" in token:
+        # A signed link from before links were stored: it expired within a day anyway.
+        raise FindLinkRefused("expired")
+    if not _SHAPE.fullmatch(token):
+        raise FindLinkRefused("invalid")
+    digest = _digest(token)
+    live = LookupToken.objects.filter(digest=digest, used_at__isnull=True, expires_at__gt=now)
+    if live.update(used_at=now):
+        return LookupToken.objects.get(digest=digest)
+    found = LookupToken.objects.filter(digest=digest).first()
+    if found is None:
+        raise FindLinkRefused("invalid")
+    raise FindLinkRefused("used" if found.used_at is not None else "expired")
+
+
+def expire_lookup_tokens(email: str, *, now: datetime) -> int:
+    """End every unused "find my bookings" link for `email`; return how many were live."""
+    live = LookupToken.objects.filter(email__iexact=email, used_at__isnull=True, expires_at__gt=now)
+    return live.update(expires_at=now)

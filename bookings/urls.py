@@ -21,6 +21,8 @@ urlpatterns = [
     path("manage/<str:token>/calendar.ics", manage.calendar_file, name="calendar"),
     path("find/", manage.find, name="find"),
     path("find/sent/", manage.find_sent, name="find_sent"),
-    path("mine/<str:signed>/", manage.my_bookings, name="my_bookings"),
-    path("mine/<str:signed>/<int:pk>/", manage.open_booking, name="open_booking"),
+    path("mine/", manage.my_bookings, name="my_bookings"),
+    # Before the link's route: a booking's id is all digits, a link's token never is.
+    path("mine/<int:pk>/", manage.open_booking, name="open_booking"),
+    path("mine/<str:token>/", manage.open_find_link, name="find_link"),
 ]

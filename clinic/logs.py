@@ -1,6 +1,6 @@
 """Logging: one configuration for Django and gunicorn, and no link key in any line.
 
-Manage links (`/book/manage/<token>/`), "find my bookings" links (`/book/mine/<signed>/`)
+Manage links (`/book/manage/<token>/`), "find my bookings" links (`/book/mine/<token>/`)
 and therapist feeds (`/staff/feed/<token>.ics`) carry their key in the path. Django's own
 warnings print the path (a CSRF failure, a 404 in debug) or attach the request (a bad Host
 header, an oversized body), and a server's request line prints it too. Every handler
@@ -26,7 +26,7 @@ KEYED_PATH = re.compile(r"/?(?:book/manage|book/mine|staff/feed)/[^\s'\"<>/][^\s
 KEY_SEGMENT = re.compile(r"^(/book/manage/|/book/mine/|/staff/feed/)[^/]+?(\.ics)?(?=/|$)")
 PLACEHOLDERS = {
     "/book/manage/": "<str:token>",
-    "/book/mine/": "<str:signed>",
+    "/book/mine/": "<str:token>",
     "/staff/feed/": "<slug:token>",
 }
 _formatter = logging.Formatter()

@@ -5,6 +5,7 @@ from bookings.models.appointments import (
     Appointment,
     AppointmentChange,
     AppointmentStatus,
+    LookupToken,
     ManageToken,
 )
 from bookings.models.clients import (
@@ -40,6 +41,7 @@ __all__ = [
     "DateHours",
     "Guardian",
     "IntakeChange",
+    "LookupToken",
     "ManageToken",
     "Room",
     "RunnerIntake",

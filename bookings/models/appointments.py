@@ -247,3 +247,21 @@ class ManageToken(models.Model):
 
     def __str__(self) -> str:
         return f"Manage link for appointment {self.appointment_id}"
+
+
+class LookupToken(models.Model):
+    """A "find my bookings" link: opens, once, the list of bookings made with one email.
+
+    Only a SHA-256 digest is stored; the raw token exists only in the email that carries
+    it, so the address never appears in a URL. It works for a day, and only until its
+    first open, which carries the address into that browser's session.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    email = models.EmailField()
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Find-my-bookings link {self.pk}"

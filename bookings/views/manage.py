@@ -19,11 +19,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import booking, calendar, links
+from bookings import booking, calendar, links, tokens
 from bookings import messages as outbox
 from bookings.forms import ANY, CancelForm, Choice, ChoiceForm, FindForm, StartForm
 from bookings.models import Appointment, BookingPolicy, Client, Therapist
-from bookings.tokens import was_issued
+from bookings.tokens import FindLinkRefused, was_issued
 from bookings.views import picker
 from bookings.views.public import WINDOW, see_other
 from clinic import ratelimit
@@ -317,22 +317,59 @@ def _upcoming(email: str):
     )
 
 
+_REFUSED = {
+    "used": ("bookings/lookup_used.html", 410),
+    "expired": ("bookings/lookup_expired.html", 410),
+    "invalid": ("bookings/lookup_invalid.html", 404),
+}
+
+
+def _find_link_refused(request: HttpRequest, refused: FindLinkRefused) -> HttpResponse:
+    template, status = _REFUSED[refused.reason]
+    return render(request, template, status=status)
+
+
 @require_safe
-def my_bookings(request: HttpRequest, signed: str) -> HttpResponse:
-    """List the upcoming bookings of the email a "find my bookings" link stands for."""
-    email = links.email_for_find_link(signed)
+def open_find_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Redeem an emailed "find my bookings" link into this browser, then list at a clean URL.
+
+    The token works once: reloading the list reads the session, and the link opens nothing
+    on another device.
+    """
+    try:
+        lookup = tokens.redeem_lookup_token(token, now=timezone.now())
+    except FindLinkRefused as refused:
+        return _find_link_refused(request, refused)
+    links.remember_find_link(request.session, lookup)
+    return see_other(reverse("bookings:my_bookings"))
+
+
+def _email_or_refusal(request: HttpRequest) -> str | HttpResponse:
+    """Return the email this browser's opened find link stands for, or the page saying why not."""
+    try:
+        email = links.email_in_session(request.session, now=timezone.now())
+    except FindLinkRefused as refused:
+        return _find_link_refused(request, refused)
     if email is None:
-        return render(request, "bookings/lookup_expired.html", status=404)
-    context = {"appointments": _upcoming(email), "signed": signed}
-    return render(request, "bookings/lookup_list.html", context)
+        return see_other(reverse("bookings:find"))
+    return email
+
+
+@require_safe
+def my_bookings(request: HttpRequest) -> HttpResponse:
+    """List the upcoming bookings of the email this browser's opened find link stands for."""
+    email = _email_or_refusal(request)
+    if isinstance(email, HttpResponse):
+        return email
+    return render(request, "bookings/lookup_list.html", {"appointments": _upcoming(email)})
 
 
 @require_POST
-def open_booking(request: HttpRequest, signed: str, pk: int) -> HttpResponse:
+def open_booking(request: HttpRequest, pk: int) -> HttpResponse:
     """Issue a fresh manage link for one of the listed bookings and go to it."""
-    email = links.email_for_find_link(signed)
-    if email is None:
-        return render(request, "bookings/lookup_expired.html", status=404)
+    email = _email_or_refusal(request)
+    if isinstance(email, HttpResponse):
+        return email
     appointment = _upcoming(email).filter(pk=pk).first()
     if appointment is None:
         # Cancelled or over since the list was shown is "expired"; any other id, never ours.
