@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import booking, emails, links, roles, tokens
+from bookings import booking, links, roles, tokens
 from bookings.models import Appointment, AppointmentChange, ClientMessage
 from tests.bookings.public.conftest import page_text, run_due_tasks
 from tests.bookings.staff.conftest import MONDAY, at, book
@@ -28,8 +28,12 @@ def manage(token: str):
     return Client().get(reverse("bookings:manage", args=[token]))
 
 
-def find_page(signed: str):
-    return Client().get(reverse("bookings:my_bookings", args=[signed]))
+def find_link(email: str = "jess@example.com") -> str:
+    return tokens.issue_lookup_token(email, now=timezone.now())
+
+
+def find_page(token: str, browser: Client | None = None):
+    return (browser or Client()).get(reverse("bookings:find_link", args=[token]))
 
 
 def resend(web, appointment: Appointment):
@@ -174,8 +178,9 @@ def test_revoking_all_links_refuses_every_old_manage_and_find_link(
     untouched = book(clinic, at("11:30", TUESDAY), client=make_client())
     old_links = [tokens.issue_manage_token(a) for a in (first, first, second)]
     someone_elses = tokens.issue_manage_token(untouched)
-    old_find = emails.lookup_token("jess@example.com")
-    assert find_page(old_find).status_code == 200
+    old_find, opened = find_link(), Client()
+    assert find_page(find_link(), opened).status_code == 303
+    someone_elses_find = find_link("someone@example.com")
 
     response = desk.post(reverse("staff:client_revoke_links", args=[jess.pk]))
 
@@ -184,11 +189,16 @@ def test_revoking_all_links_refuses_every_old_manage_and_find_link(
     assert [manage(token).status_code for token in old_links] == [410, 410, 410]
     assert manage(someone_elses).status_code == 200
     refused = find_page(old_find)
-    assert refused.status_code == 404 and "Ask for a new one" in page_text(refused)
-    opened = Client().post(reverse("bookings:open_booking", args=[old_find, first.pk]))
-    assert opened.status_code == 404
+    assert refused.status_code == 410 and "Ask for a new one" in page_text(refused)
+    listing = opened.get(reverse("bookings:my_bookings"))
+    assert listing.status_code == 410 and "Ask for a new one" in page_text(listing)
+    assert opened.post(reverse("bookings:open_booking", args=[first.pk]))["Location"] == (
+        reverse("bookings:find")
+    )
+    assert find_page(someone_elses_find).status_code == 303
     clock.shift(timedelta(minutes=1))
-    assert find_page(emails.lookup_token("jess@example.com")).status_code == 200
+    assert find_page(find_link(), opened).status_code == 303
+    assert opened.get(reverse("bookings:my_bookings")).status_code == 200
     changes = AppointmentChange.objects.filter(action=Action.LINKS_REVOKED)
     assert sorted(changes.values_list("appointment", "by", "details")) == [
         (first.pk, desk_user.pk, {"links revoked": 2}),
@@ -214,11 +224,11 @@ def test_revoking_links_is_front_desk_only_post_only_and_404_for_unknown_clients
 
 
 def test_a_tampered_find_link_is_refused_not_an_error(clinic, jess):
-    signed = emails.lookup_token("jess@example.com")
-    payload, stamp, signature = signed.split(":")
+    token = find_link()
 
-    for forged in (f"{payload}:{stamp}x:{signature}", f"{payload}:{signature}", "nonsense"):
+    for forged in (token[:-1] + ("A" if token[-1] != "A" else "B"), token[1:], "nonsense"):
         assert find_page(forged).status_code == 404
+    assert find_page(token).status_code == 303
 
 
 def test_a_resent_link_for_a_booking_cancelled_before_it_went_is_not_sent(
