@@ -195,3 +195,16 @@ def test_booking_posts_are_limited_per_address(client, clinic):
     answers = [limited.post(details_path(clinic), details_data()).status_code for _ in range(31)]
 
     assert answers[:30] == [200] * 30 and answers[30] == 429
+
+
+def test_no_log_line_carries_the_link(booked, mailoutbox, caplog):
+    link = emailed_link(mailoutbox)
+    token = link.removeprefix("/book/mine/").removesuffix("/")
+    caplog.set_level("DEBUG")
+
+    Client().get(link)
+    Client().get(link)
+
+    assert "GET /book/mine/<str:token>/ 303" in caplog.text
+    assert "GET /book/mine/<str:token>/ 410" in caplog.text
+    assert token not in caplog.text and "jess@" not in caplog.text

@@ -17,6 +17,7 @@ from bookings.models import (
     BookingConsent,
     ClientMessage,
     Guardian,
+    LookupToken,
     ManageToken,
     RunnerIntake,
 )
@@ -178,6 +179,8 @@ def test_erasing_removes_personal_and_health_data_and_keeps_the_books(
     ]
     ClientMessage.objects.create(kind=Kind.LOOKUP, email="jess@example.com")
     ClientMessage.objects.create(kind=Kind.LOOKUP, email="someone@example.com")
+    for email in ("Jess@Example.com", "jess@example.com", "someone@example.com"):
+        tokens.issue_lookup_token(email, now=NOW)
     pending = ClientMessage.objects.create(appointment=visits[0], kind=Kind.REMINDER)
     live = tokens.issue_manage_token(book(clinic, at("10:00", TUESDAY), client=make_client()))
 
@@ -204,6 +207,7 @@ def test_erasing_removes_personal_and_health_data_and_keeps_the_books(
     assert list(ClientMessage.objects.filter(kind=Kind.LOOKUP).values_list("email", flat=True)) == [
         "someone@example.com"
     ]
+    assert list(LookupToken.objects.values_list("email", flat=True)) == ["someone@example.com"]
     pending.refresh_from_db()
     assert pending.status == ClientMessage.Status.SKIPPED
     assert not ManageToken.objects.filter(
