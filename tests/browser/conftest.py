@@ -78,5 +78,14 @@ def phone(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
 
 
 @pytest.fixture
+def phone_without_js(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
+    """A phone whose browser runs no JavaScript: every step must still work."""
+    yield from _new_page(
+        browser, console_errors, viewport=PHONE, is_mobile=True, has_touch=True,
+        java_script_enabled=False,
+    )  # fmt: skip
+
+
+@pytest.fixture
 def laptop(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
     yield from _new_page(browser, console_errors, viewport={"width": 1280, "height": 800})

@@ -111,3 +111,35 @@ def test_every_step_and_the_intake_have_no_serious_violation_and_errors_take_the
     intake = RunnerIntake.objects.get()
     assert intake.is_minor and intake.weekly_mileage == 20
     assert [e for e in console_errors if "status of 422" not in e] == []
+
+
+def test_without_javascript_a_runner_pages_a_week_books_and_answers_the_intake(
+    site, demo, phone_without_js: Page
+):
+    page = phone_without_js
+    page.goto(f"{site}/services/sports-massage-for-runners/")
+    page.get_by_role("link", name=re.compile("^Book sports massage")).click()
+    page.get_by_role("link", name=re.compile("^60 minutes")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a day and time")
+    page.get_by_role("link", name="Later week").click()  # a full page load without scripts
+    expect(page).to_have_url(re.compile(r"week="))
+    page.locator("#times").get_by_role("link").first.click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+    page.get_by_role("button", name="Book now").click()  # the server checks, no script
+    expect(page.locator("#error-summary")).to_be_visible()
+    page.get_by_label("First name").fill("Jess")
+    page.get_by_label("Last name").fill("Runner")
+    page.get_by_label("Email").fill("no.script@example.com")
+    page.get_by_label("Mobile phone").fill("4045550100")
+    page.get_by_label("I agree to the cancellation policy").check()
+    page.get_by_role("button", name="Book now").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're booked in")
+    page.get_by_role("link", name="Tell us about your running").click()
+    page.get_by_label("Miles a week").fill("30")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your booking")
+    intake = RunnerIntake.objects.get(client__email="no.script@example.com")
+    assert intake.weekly_mileage == 30
+    assert Appointment.objects.filter(client=intake.client).count() == 1
