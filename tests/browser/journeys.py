@@ -80,6 +80,17 @@ def pick_first_time(meter: Meter) -> None:
     meter.tap(first)
 
 
+def book_first_time(meter: Meter, *, email: str) -> None:
+    """From the time step: the first time of the chosen day, the details, booked."""
+    page = meter.page
+    pick_first_time(meter)
+    heading(page, "Your details")
+    meter.step("details", page.get_by_role("button", name="Book now"))
+    fill_contact(meter, email=email)
+    meter.tap(page.get_by_role("button", name="Book now"))
+    heading(page, "You're booked in")
+
+
 def first_time_runner(page: Page, site: str, *, email: str) -> Meter:
     """From the sports massage service page to booked, as someone new would."""
     page.goto(f"{site}/services/sports-massage-for-runners/")
@@ -93,12 +104,7 @@ def first_time_runner(page: Page, site: str, *, email: str) -> Meter:
         length = page.get_by_role("link", name=re.compile("^60 minutes"))
         meter.step("length", length)
         meter.tap(length)
-    pick_first_time(meter)
-    heading(page, "Your details")
-    meter.step("details", page.get_by_role("button", name="Book now"))
-    fill_contact(meter, email=email)
-    meter.tap(page.get_by_role("button", name="Book now"))
-    heading(page, "You're booked in")
+    book_first_time(meter, email=email)
     return meter
 
 
@@ -111,10 +117,5 @@ def returning_runner(page: Page, manage_link: str, *, email: str) -> Meter:
     again = page.get_by_role("link", name="Book another session like this")
     meter.step("manage", again)
     meter.tap(again)
-    pick_first_time(meter)
-    heading(page, "Your details")
-    meter.step("details", page.get_by_role("button", name="Book now"))
-    fill_contact(meter, email=email)
-    meter.tap(page.get_by_role("button", name="Book now"))
-    heading(page, "You're booked in")
+    book_first_time(meter, email=email)
     return meter

@@ -50,22 +50,24 @@ def test_twenty_threads_on_their_own_connections_book_one_time_once(wide_pool):
     assert Appointment.objects.count() == 1
 
 
+def book_tuesday_10(clinic: dict, client, key) -> booking.Booked:
+    """Book `client` with Maya on Tuesday at 10:00 under idempotency `key`."""
+    return booking.book_appointment(
+        client=client,
+        service_length=clinic["length"],
+        start=TUESDAY_10,
+        now=timezone.now(),
+        therapist=clinic["maya"],
+        key=key,
+    )
+
+
 def test_one_submission_racing_itself_books_once(wide_pool):
     with time_machine.travel(NOW, tick=False):
         clinic = make_clinic()
         client, key = make_client(), uuid4()
 
-        def attempt(_: int) -> booking.Booked:
-            return booking.book_appointment(
-                client=client,
-                service_length=clinic["length"],
-                start=TUESDAY_10,
-                now=timezone.now(),
-                therapist=clinic["maya"],
-                key=key,
-            )
-
-        results = race(8, attempt)
+        results = race(8, lambda _: book_tuesday_10(clinic, client, key))
 
     assert all(isinstance(r, booking.Booked) for r in results), results
     assert sum(r.created for r in results) == 1
@@ -124,17 +126,7 @@ def test_one_submission_racing_itself_under_a_cap_of_one_books_once(wide_pool):
         _long_tuesday(clinic)
         client, key = make_client(), uuid4()
 
-        def attempt(_: int) -> booking.Booked:
-            return booking.book_appointment(
-                client=client,
-                service_length=clinic["length"],
-                start=TUESDAY_10,
-                now=timezone.now(),
-                therapist=clinic["maya"],
-                key=key,
-            )
-
-        results = race(8, attempt)
+        results = race(8, lambda _: book_tuesday_10(clinic, client, key))
 
     assert all(isinstance(r, booking.Booked) for r in results), results
     assert sum(r.created for r in results) == 1
