@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 from uuid import UUID
 
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -42,14 +41,6 @@ EMAILED = "bookings.emailed"
 KEEP = 10
 BOOK_POSTS_PER_IP = 30  # a booking takes two POSTs (review, confirm); allow for mistakes
 WINDOW = timedelta(minutes=10)
-
-
-@require_safe
-def therapist_list(request: HttpRequest) -> HttpResponse:
-    therapists = Therapist.objects.active().prefetch_related(
-        Prefetch("services", queryset=Service.objects.published())
-    )
-    return render(request, "bookings/therapist_list.html", {"therapists": therapists})
 
 
 def see_other(url: str) -> HttpResponseRedirect:
