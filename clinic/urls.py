@@ -14,9 +14,9 @@ urlpatterns = [
     path("services/", include("services.urls")),
     path("therapists/", views.therapist_list, name="therapists"),
     path("therapists/<slug:slug>/", views.therapist_detail, name="therapist"),
-    path("book/", include("bookings.urls")),
+    path("book/", include("bookings.public.urls")),
     path("staff/", include("clinic.two_factor_urls")),
-    path("staff/", include("bookings.staff_urls")),
+    path("staff/", include("bookings.frontdesk.urls")),
     path("admin/", admin.site.urls),
     # Uploaded pictures from the local folder (an S3 store serves its own). Names are
     # random and never reused, so browsers may keep them; see clinic.views.media.

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.urls import URLPattern, reverse
 
 from bookings import roles
-from bookings.staff_urls import urlpatterns
+from bookings.frontdesk.urls import urlpatterns
 from tests.bookings.staff.conftest import MONDAY, at, book
 from tests.helpers import StaffClient as WebClient
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("clock")
 ROLES = ["anonymous", "runner", "therapist", "front_desk", "clinic_admin", "superuser"]
 DESK = {"front_desk", "clinic_admin", "superuser"}
 
-# Who may use each staff URL. A URL added to staff_urls.py without a line here fails
+# Who may use each staff URL. A URL added to bookings/frontdesk/urls.py without a line here fails
 # test_every_staff_url_has_an_access_rule, so none can be forgotten.
 ACCESS: dict[str, set[str] | str] = {
     "login": "public",

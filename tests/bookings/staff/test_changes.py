@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from bookings import booking
+from bookings.frontdesk.forms import version_of
 from bookings.models import Appointment, AppointmentChange, Client, ClientMessage, TimeOff
-from bookings.staff_forms import version_of
 from tests.bookings.staff.conftest import MONDAY, NOW, at
 from tests.factories import make_client, make_room
 

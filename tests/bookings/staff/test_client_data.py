@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bookings import tokens
+from bookings.frontdesk.forms import notes_version
 from bookings.models import (
     Appointment,
     AppointmentChange,
@@ -21,7 +22,6 @@ from bookings.models import (
     ManageToken,
     RunnerIntake,
 )
-from bookings.staff_forms import notes_version
 from tests.bookings.public.conftest import page_text
 from tests.bookings.staff.conftest import MONDAY, NOW, at, book
 from tests.factories import make_client

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from bookings.frontdesk.forms import notes_version
 from bookings.models import Appointment, AppointmentChange, RunnerIntake
-from bookings.staff_forms import notes_version
 from tests.bookings.staff.conftest import MONDAY, NOW, at, book
 from tests.factories import make_client
 

@@ -12,9 +12,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from bookings import consent
-from bookings.forms import clean_phone, phone_validator
 from bookings.models import RunnerIntake
 from bookings.online import GuardianAnswers, IntakeAnswers, is_minor
+from bookings.public.forms import clean_phone, phone_validator
 
 
 class IntakeForm(forms.Form):

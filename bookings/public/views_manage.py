@@ -21,11 +21,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from bookings import booking, calendar, links, tokens
 from bookings import messages as outbox
-from bookings.forms import ANY, CancelForm, Choice, ChoiceForm, FindForm, StartForm
+from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Client, Therapist
+from bookings.public import picker
+from bookings.public.forms import ANY, CancelForm, Choice, ChoiceForm, FindForm, StartForm
+from bookings.public.views import WINDOW
 from bookings.tokens import FindLinkRefused, was_issued
-from bookings.views import picker
-from bookings.views.public import WINDOW, see_other
 from clinic import ratelimit
 
 FIND_POSTS_PER_IP = 5

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from bookings.views import intake, manage, public
+from bookings.public import views as public
+from bookings.public import views_intake as intake
+from bookings.public import views_manage as manage
 
 app_name = "bookings"
 urlpatterns = [

@@ -16,10 +16,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from bookings import online
-from bookings.intake_forms import IntakeForm, initial_from
+from bookings.http import see_other
 from bookings.models import Appointment, Guardian, RunnerIntake
-from bookings.views.manage import _context, _detail, _with_appointment
-from bookings.views.public import BOOKED, see_other
+from bookings.public.intake_forms import IntakeForm, initial_from
+from bookings.public.views import BOOKED
+from bookings.public.views_manage import _context, _detail, _with_appointment
 
 
 @never_cache

@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import client_data, links, roles, staff_queries
+from bookings import client_data, links, roles
+from bookings.frontdesk import queries as desk_queries
+from bookings.frontdesk.forms import ClientSearchForm, StaffNotesForm
+from bookings.http import see_other
 from bookings.models import AppointmentChange, Client, RunnerIntake
-from bookings.staff_forms import ClientSearchForm, StaffNotesForm
-from bookings.views.public import see_other
 
 RECENT_CHANGES = 30
 ERASE_WORD = "ERASE"
@@ -49,7 +50,7 @@ def clients(request: HttpRequest) -> HttpResponse:
     context = {
         "search": search,
         "query": query,
-        "results": staff_queries.search_clients(query) if query else [],
+        "results": desk_queries.search_clients(query) if query else [],
         "can_book": request.user.has_perm(roles.MANAGE_BOOKINGS),
     }
     return render(request, "staff/client_list.html", context, status=422 if search.errors else 200)
@@ -71,7 +72,7 @@ def _client_page(
     context = {
         "client": client,
         "intake": intake,
-        "history": staff_queries.client_history(client, now=timezone.now()),
+        "history": desk_queries.client_history(client, now=timezone.now()),
         "changes": _recent_changes(client),
         "notes_form": notes_form,
         "can_book": request.user.has_perm(roles.MANAGE_BOOKINGS) and not client.erased_at,

@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bookings import calendar, roles, staff_queries
+from bookings import calendar, roles
+from bookings.frontdesk import queries as desk_queries
+from bookings.frontdesk.forms import DayForm, StaffAuthenticationForm
+from bookings.frontdesk.grid import build_rows
 from bookings.models import Therapist
-from bookings.staff_forms import DayForm, StaffAuthenticationForm
-from bookings.views.staff_grid import build_rows
 
 SCHEDULE_DAYS = 8  # today and the next seven
 
@@ -77,7 +78,7 @@ def _day(request: HttpRequest, chosen: date | None) -> HttpResponse:
     if picker.is_bound and picker.is_valid():
         return redirect("staff:day_for", day=picker.cleaned_data["date"].isoformat())
     chosen = chosen or today
-    clinic_day = staff_queries.clinic_day(chosen)
+    clinic_day = desk_queries.clinic_day(chosen)
     context = {
         "day": chosen,
         "today": today,
@@ -98,8 +99,8 @@ def week(request: HttpRequest, therapist: int | str, day: str | None = None) -> 
     person = get_object_or_404(Therapist, pk=int(therapist))  # re_path passes text
     chosen = parse_day(day) or timezone.localdate()
     monday = chosen - timedelta(days=chosen.weekday())
-    days = staff_queries.therapist_days(person, monday, 7, active_only=True)
-    opening = staff_queries.opening_hours([column.day for column in days])
+    days = desk_queries.therapist_days(person, monday, 7, active_only=True)
+    opening = desk_queries.opening_hours([column.day for column in days])
     all_opening = [interval for hours in opening.values() for interval in hours]
     context = {
         "therapist": person,
@@ -120,7 +121,7 @@ def my_schedule(request: HttpRequest, therapist: Therapist) -> HttpResponse:
     today = timezone.localdate()
     context = {
         "therapist": therapist,
-        "days": staff_queries.therapist_days(therapist, today, SCHEDULE_DAYS),
+        "days": desk_queries.therapist_days(therapist, today, SCHEDULE_DAYS),
         "today": today,
     }
     return render(request, "staff/my_schedule.html", context)
@@ -154,10 +155,10 @@ def my_calendar(request: HttpRequest, therapist: Therapist) -> HttpResponse:
 @require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """Return a therapist's calendar (.ics): times, services, client first names only."""
-    therapist = staff_queries.therapist_for_feed_digest(feed_digest(token))
+    therapist = desk_queries.therapist_for_feed_digest(feed_digest(token))
     if therapist is None:
         raise Http404("No such calendar.")
-    appointments = staff_queries.feed_appointments(therapist, now=timezone.now())
+    appointments = desk_queries.feed_appointments(therapist, now=timezone.now())
     response = HttpResponse(
         calendar.therapist_feed(therapist.name, appointments),
         content_type="text/calendar; charset=utf-8",

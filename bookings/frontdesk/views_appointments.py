@@ -17,10 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import booking, links, roles, staff_queries
-from bookings.models import Appointment, Client, Therapist
-from bookings.queries import clinic_tz
-from bookings.staff_forms import (
+from bookings import booking, links, roles
+from bookings.frontdesk import queries as desk_queries
+from bookings.frontdesk.forms import (
     BlockTimeForm,
     BookForm,
     CancelForm,
@@ -28,7 +27,9 @@ from bookings.staff_forms import (
     MoveForm,
     StatusForm,
 )
-from bookings.views.public import see_other
+from bookings.http import see_other
+from bookings.models import Appointment, Client, Therapist
+from bookings.queries import clinic_tz
 
 GET_POST = ["GET", "HEAD", "POST"]
 
@@ -117,7 +118,7 @@ def book(request: HttpRequest) -> HttpResponse:
         "form": form,
         "search": search,
         "query": query,
-        "results": staff_queries.search_clients(query) if query and not chosen else [],
+        "results": desk_queries.search_clients(query) if query and not chosen else [],
         "chosen": chosen,
         "offers": offers,
     }
@@ -126,7 +127,7 @@ def book(request: HttpRequest) -> HttpResponse:
 
 def _appointment_or_404(request: HttpRequest, pk: int) -> Appointment:
     """Return the appointment for its page; a therapist may open only their own."""
-    appointment = staff_queries.appointment_with_history(pk)
+    appointment = desk_queries.appointment_with_history(pk)
     others = not request.user.has_perm(roles.VIEW_CALENDAR)
     if appointment is None or (others and appointment.therapist.user_id != request.user.pk):
         raise Http404("No such appointment.")
@@ -209,7 +210,7 @@ def _change(
         with transaction.atomic():
             locked = (
                 Appointment.objects.select_for_update(of=("self",))
-                .select_related(*staff_queries.CALENDAR_RELATED)
+                .select_related(*desk_queries.CALENDAR_RELATED)
                 .filter(pk=pk)
                 .first()
             )

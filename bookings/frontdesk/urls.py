@@ -6,7 +6,10 @@ no URL converter is registered project-wide.
 
 from django.urls import path, re_path
 
-from bookings.views import staff, staff_appointments, staff_clients, staff_emails
+from bookings.frontdesk import views as staff
+from bookings.frontdesk import views_appointments as staff_appointments
+from bookings.frontdesk import views_clients as staff_clients
+from bookings.frontdesk import views_emails as staff_emails
 
 DAY = r"(?P<day>\d{4}-\d{2}-\d{2})"
 

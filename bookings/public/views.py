@@ -18,16 +18,17 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from bookings import booking, consent, online
-from bookings.forms import Choice, ChoiceForm, DetailsForm
+from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Therapist
-from bookings.views import picker
+from bookings.public import picker
+from bookings.public.forms import Choice, ChoiceForm, DetailsForm
 from clinic.models import ClinicProfile
 from clinic.ratelimit import limit_posts
 from services.models import Service
@@ -41,11 +42,6 @@ EMAILED = "bookings.emailed"
 KEEP = 10
 BOOK_POSTS_PER_IP = 30  # a booking takes two POSTs (review, confirm); allow for mistakes
 WINDOW = timedelta(minutes=10)
-
-
-def see_other(url: str) -> HttpResponseRedirect:
-    """Return a 303 redirect: after a POST, the browser fetches `url` with GET."""
-    return HttpResponseRedirect(url, status=303)
 
 
 def _url(name: str, params: dict[str, str]) -> str:
