@@ -16,7 +16,7 @@ import psycopg
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, transaction
 
-from bookings import messages, queries
+from bookings import outbox, queries
 from bookings.checks import (
     BookingError,
     ChangeNotAllowed,
@@ -218,8 +218,8 @@ def _insert_booking(
         # Only the runner's browser is shown a link; the emails mint their own.
         token = issue_manage_token(appointment) if by is None else None
         if notify:
-            messages.queue(appointment, messages.Kind.CONFIRMATION)
-        messages.schedule_reminder(appointment, policy=policy, now=now)
+            outbox.queue(appointment, outbox.Kind.CONFIRMATION)
+        outbox.schedule_reminder(appointment, policy=policy, now=now)
     return appointment, token
 
 
@@ -317,8 +317,8 @@ def reschedule_appointment(
                 details={k: [before[k], after[k]] for k in before if before[k] != after[k]},
             )
             if notify:
-                messages.queue(current, messages.Kind.MOVED)
-            messages.reschedule_reminder(current, policy=policy, now=now)
+                outbox.queue(current, outbox.Kind.MOVED)
+            outbox.reschedule_reminder(current, policy=policy, now=now)
     except FullyBooked as full:
         raise full_day(full.message, length, start, now, therapist, policy) from None
     except IntegrityError as error:
@@ -364,9 +364,9 @@ def cancel_appointment(
         AppointmentChange.objects.create(
             appointment=current, by=by, action=Action.CANCELLED, reason=reason[:200]
         )
-        messages.skip_reminders(current)
+        outbox.skip_reminders(current)
         if notify:
-            messages.queue(current, messages.Kind.CANCELLED)
+            outbox.queue(current, outbox.Kind.CANCELLED)
     return current
 
 
@@ -408,7 +408,7 @@ def set_status(
             appointment=current, by=by, action=action, reason=reason[:200]
         )
         if status == Status.NO_SHOW:
-            messages.skip_reminders(current)
+            outbox.skip_reminders(current)
     return current
 
 

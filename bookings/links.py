@@ -14,7 +14,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.db.models import Count
 
-from bookings import messages as outbox
+from bookings import outbox
 from bookings.models import (
     Appointment,
     AppointmentChange,

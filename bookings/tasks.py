@@ -5,7 +5,7 @@ import time
 from django.db import InterfaceError, OperationalError, connection
 from django.tasks import task
 
-from bookings import messages
+from bookings import outbox
 
 DATABASE_TRIES = 3
 
@@ -19,8 +19,8 @@ def deliver_message(message_id: int) -> str:
     """
     for attempt in range(DATABASE_TRIES - 1):
         try:
-            return messages.deliver(message_id)
+            return outbox.deliver(message_id)
         except (OperationalError, InterfaceError):
             connection.close()
             time.sleep(2**attempt)
-    return messages.deliver(message_id)
+    return outbox.deliver(message_id)

@@ -15,7 +15,7 @@ from bookings.models.clients import (
     IntakeChange,
     RunnerIntake,
 )
-from bookings.models.messages import ClientMessage
+from bookings.models.outbox import ClientMessage
 from bookings.models.schedule import (
     BookingPolicy,
     ClinicClosure,

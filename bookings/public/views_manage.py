@@ -19,8 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import booking, calendar, links, tokens
-from bookings import messages as outbox
+from bookings import booking, calendar, links, outbox, tokens
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Client, Therapist
 from bookings.public import picker

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
-from bookings import booking, messages
+from bookings import booking, outbox
 from bookings.models import (
     Appointment,
     AppointmentChange,
@@ -259,8 +259,8 @@ def test_delivery_sends_once_and_keeps_health_details_out(clinic, mailoutbox):
     appointment = book(clinic, client=client).appointment
     confirmation = appointment.messages.get(kind=Kind.CONFIRMATION)
 
-    assert messages.deliver(confirmation.pk) == "sent"
-    assert messages.deliver(confirmation.pk) == "nothing to send"
+    assert outbox.deliver(confirmation.pk) == "sent"
+    assert outbox.deliver(confirmation.pk) == "nothing to send"
 
     [email] = mailoutbox
     assert email.to == ["jess@example.com"]
@@ -287,7 +287,7 @@ def test_delivery_with_the_mail_server_down_schedules_a_retry(clinic):
     confirmation = appointment.messages.get(kind=Kind.CONFIRMATION)
     tasks_before = set(DBTaskResult.objects.values_list("pk", flat=True))
 
-    assert messages.deliver(confirmation.pk) == "retry scheduled"
+    assert outbox.deliver(confirmation.pk) == "retry scheduled"
 
     confirmation.refresh_from_db()
     assert confirmation.status == "pending"
@@ -301,7 +301,7 @@ def test_requeue_finds_pending_due_messages(clinic):
     appointment = book(clinic).appointment
     DBTaskResult.objects.all().delete()  # as if the worker died holding them
 
-    assert messages.requeue_pending(now=datetime.now(UTC)) == 1  # the reminder is not due yet
+    assert outbox.requeue_pending(now=datetime.now(UTC)) == 1  # the reminder is not due yet
     assert DBTaskResult.objects.count() == 1
     assert appointment.messages.pending().count() == 2
 
@@ -362,7 +362,7 @@ def test_delivery_retries_when_the_database_connection_drops(monkeypatch):
             raise OperationalError("server closed the connection unexpectedly")
         return "sent"
 
-    monkeypatch.setattr(tasks.messages, "deliver", flaky)
+    monkeypatch.setattr(tasks.outbox, "deliver", flaky)
     monkeypatch.setattr(tasks.time, "sleep", lambda seconds: None)
 
     assert tasks.deliver_message.call(7) == "sent"

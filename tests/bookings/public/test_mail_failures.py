@@ -7,7 +7,7 @@ import pytest
 from django.test import Client, override_settings
 from django_tasks_db.models import DBTaskResult
 
-from bookings import messages
+from bookings import outbox
 from bookings.models import ClientMessage
 from tests.bookings.public.conftest import LATER, confirm
 from tests.smtp import Refuser, smtp_server
@@ -41,8 +41,8 @@ def test_a_permanent_refusal_fails_the_email_after_one_attempt(
     handler = Refuser(step, reply)
 
     with smtp_server(handler), caplog.at_level(logging.WARNING):
-        assert messages.deliver(confirmation.pk) == "failed"
-        assert messages.deliver(confirmation.pk) == "nothing to send"
+        assert outbox.deliver(confirmation.pk) == "failed"
+        assert outbox.deliver(confirmation.pk) == "nothing to send"
 
     confirmation.refresh_from_db()
     assert (confirmation.status, confirmation.attempts) == ("failed", 1)
@@ -58,7 +58,7 @@ def test_a_passing_refusal_keeps_the_email_pending_with_a_retry(confirmation):
     before = queued_tasks()
 
     with smtp_server(Refuser("RCPT", "451 4.3.0 Try again later")):
-        assert messages.deliver(confirmation.pk) == "retry scheduled"
+        assert outbox.deliver(confirmation.pk) == "retry scheduled"
 
     confirmation.refresh_from_db()
     assert (confirmation.status, confirmation.attempts) == ("pending", 1)
@@ -72,9 +72,9 @@ def test_after_the_last_allowed_attempt_the_email_fails(confirmation):
     results = []
     with smtp_server(Refuser("RCPT", "451 4.3.0 Try again later")):
         for _ in range(2):
-            results.append(messages.deliver(confirmation.pk))
+            results.append(outbox.deliver(confirmation.pk))
         before = queued_tasks()
-        results.append(messages.deliver(confirmation.pk))
+        results.append(outbox.deliver(confirmation.pk))
 
     confirmation.refresh_from_db()
     assert results == ["retry scheduled", "retry scheduled", "failed"]
@@ -85,10 +85,10 @@ def test_after_the_last_allowed_attempt_the_email_fails(confirmation):
 
 def test_a_failed_email_is_not_queued_again_by_requeue(confirmation):
     with smtp_server(Refuser("RCPT", "550 No such user")):
-        messages.deliver(confirmation.pk)
+        outbox.deliver(confirmation.pk)
     before = queued_tasks()
 
-    messages.requeue_pending(now=confirmation.due_at)
+    outbox.requeue_pending(now=confirmation.due_at)
 
     assert queued_tasks() == before
 
@@ -97,14 +97,14 @@ def test_the_clinics_own_login_refused_is_retried_not_failed():
     # A wrong SMTP password is the clinic's to fix; failing would drop every email meanwhile.
     error = smtplib.SMTPAuthenticationError(535, b"5.7.8 Bad credentials")
 
-    assert not messages.is_permanent(error)
-    assert messages.describe(error) == "535 5.7.8 Bad credentials"
+    assert not outbox.is_permanent(error)
+    assert outbox.describe(error) == "535 5.7.8 Bad credentials"
 
 
 def test_an_address_no_message_can_carry_fails_at_once(clinic):
-    message = messages.queue_lookup("jess@example.com\nBcc: everyone@example.com")
+    message = outbox.queue_lookup("jess@example.com\nBcc: everyone@example.com")
 
-    assert messages.deliver(message.pk) == "failed"
+    assert outbox.deliver(message.pk) == "failed"
 
     message.refresh_from_db()
     assert (message.status, message.attempts) == ("failed", 1)

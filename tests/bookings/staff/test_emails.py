@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from bookings import messages
+from bookings import outbox
 from bookings.models import ClientMessage
 from tests.bookings.public.conftest import run_due_tasks
 from tests.bookings.staff.conftest import MONDAY, NOW, at, book
@@ -26,7 +26,7 @@ def jess_at(clinic, hhmm: str, day: date = MONDAY):
 
 def test_a_refused_email_fails_once_and_shows_on_both_staff_pages(clinic, desk):
     appointment = jess_at(clinic, "10:00")
-    messages.queue(appointment, Kind.CONFIRMATION)
+    outbox.queue(appointment, Kind.CONFIRMATION)
 
     with smtp_server(Refuser("RCPT", "550 No such user")):
         assert run_due_tasks() == 1
