@@ -217,10 +217,10 @@ def measure(clinic: dict, size: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from bookings import queries
+    from bookings import clock, queries
     from bookings.models import BookingPolicy
 
-    tz = queries.clinic_tz()
+    tz = clock.clinic_tz()
     end = WINDOW_START + timedelta(days=WINDOW_DAYS)
     now = datetime.combine(WINDOW_START - timedelta(days=1), datetime.min.time(), tzinfo=tz)
     policy = BookingPolicy.load()

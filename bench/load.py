@@ -211,7 +211,7 @@ def _plan() -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from bookings import queries
+    from bookings import clock, queries
     from bookings.models import BookingPolicy, Room, Therapist
     from bookings.public.forms import start_param
     from services.models import Service, ServiceLength
@@ -234,7 +234,7 @@ def _plan() -> dict:
     pool = []
     for offset in range(59):
         day = datetime.combine(today + timedelta(days=1 + offset), datetime.min.time())
-        moment = timezone.make_aware(day.replace(hour=8), queries.clinic_tz())
+        moment = timezone.make_aware(day.replace(hour=8), clock.clinic_tz())
         while moment.hour < 19:
             takers = [t for t in therapists if moment in free.get(t.pk, ())][:rooms]
             pool += [(t.slug, start_param(moment)) for t in takers]

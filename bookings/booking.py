@@ -17,23 +17,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, transaction
 
 from bookings import outbox, queries
-from bookings.checks import (
-    BookingError,
-    ChangeNotAllowed,
-    FullyBooked,
-    Offer,
-    SlotTaken,
-    check_policy,
-    check_room,
-    confirm_offer,
-    full_day,
-    local_time,
-    nearest_offers,
-    refuse_if_blocked,
-    refuse_if_fully_booked,
-    staff_policy,
-    taken,
-)
+from bookings.clock import local_time
+from bookings.errors import BookingError, ChangeNotAllowed, FullyBooked, Offer, SlotTaken
 from bookings.models import (
     Appointment,
     AppointmentChange,
@@ -43,6 +28,16 @@ from bookings.models import (
     Therapist,
     TimeOff,
 )
+from bookings.recheck import (
+    check_room,
+    confirm_offer,
+    full_day,
+    nearest_offers,
+    refuse_if_blocked,
+    refuse_if_fully_booked,
+    taken,
+)
+from bookings.rules import check_policy, staff_policy
 from bookings.tokens import appointment_for_token, issue_manage_token, revoke_manage_tokens
 from services.models import ServiceLength
 

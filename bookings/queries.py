@@ -10,12 +10,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
 
 from bookings import availability as engine
+from bookings.clock import clinic_tz
 from bookings.models import Appointment, BookingPolicy, Room, Therapist
 from services.models import ServiceLength
 
@@ -77,11 +77,6 @@ SELECT 'appointment', therapist_id, room_id, (start AT TIME ZONE %(tz)s)::date, 
    AND (therapist_id IN (SELECT id FROM therapist) OR room_id IN (SELECT id FROM room))
    AND id IS DISTINCT FROM %(ignoring)s
 """
-
-
-def clinic_tz() -> ZoneInfo:
-    """Return the clinic's time zone, in which working hours are wall-clock times."""
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def engine_policy(policy: BookingPolicy) -> engine.Policy:

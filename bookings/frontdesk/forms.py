@@ -14,8 +14,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from bookings import roles
+from bookings.clock import clinic_tz
 from bookings.models import Appointment, Client, Room, Therapist
-from bookings.queries import clinic_tz
 from clinic.staff_auth import ThrottledSignIn
 from services.models import ServiceLength
 

@@ -11,9 +11,9 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from bookings.clock import clinic_tz
 from bookings.frontdesk.queries import Hours, TherapistDay
 from bookings.models import Appointment
-from bookings.queries import clinic_tz
 
 STEP = 15  # minutes per row
 DAY_MINUTES = 24 * 60

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, F, Func, Q, QuerySet, Value
 from django.utils import timezone
 
+from bookings.clock import clinic_tz
 from bookings.models import (
     Appointment,
     AppointmentChange,
@@ -23,7 +24,6 @@ from bookings.models import (
     TimeOff,
     WeeklyHours,
 )
-from bookings.queries import clinic_tz
 from clinic.models import OpeningHours
 
 Status = Appointment.Status

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from bookings import booking, links, roles
+from bookings.clock import clinic_tz
 from bookings.frontdesk import queries as desk_queries
 from bookings.frontdesk.forms import (
     BlockTimeForm,
@@ -29,7 +30,6 @@ from bookings.frontdesk.forms import (
 )
 from bookings.http import see_other
 from bookings.models import Appointment, Client, Therapist
-from bookings.queries import clinic_tz
 
 GET_POST = ["GET", "HEAD", "POST"]
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from bookings import queries
+from bookings import clock, queries
 from bookings.models import Appointment, BookingPolicy, Therapist
 from services.models import ServiceLength
 
@@ -36,7 +36,7 @@ class Slot:
 
 def slot(start: datetime) -> Slot:
     """Return `start` as a Slot (formatted here: the template's filters cost more per slot)."""
-    local = timezone.localtime(start, queries.clinic_tz())
+    local = timezone.localtime(start, clock.clinic_tz())
     return Slot(
         start,
         local.strftime("%Y-%m-%dT%H:%M"),
@@ -132,7 +132,7 @@ class Request:
 
     @property
     def today(self) -> date:
-        return timezone.localdate(self.now, queries.clinic_tz())
+        return timezone.localdate(self.now, clock.clinic_tz())
 
     @property
     def last_day(self) -> date:
@@ -176,7 +176,7 @@ _DAY = timedelta(days=1)
 def _by_day(starts: list[datetime]) -> dict[date, list[datetime]]:
     by_day: dict[date, list[datetime]] = defaultdict(list)
     for start in starts:
-        by_day[timezone.localdate(start, queries.clinic_tz())].append(start)
+        by_day[timezone.localdate(start, clock.clinic_tz())].append(start)
     return by_day
 
 
@@ -200,5 +200,5 @@ def day_times(request: Request, day: date, *, all_times: bool = False) -> Picker
 
 def is_free(request: Request, start: datetime) -> bool:
     """Return whether `start` is offered now (it may still be taken before it is booked)."""
-    day = timezone.localdate(start, queries.clinic_tz())
+    day = timezone.localdate(start, clock.clinic_tz())
     return start in request.starts(day, day + _DAY)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from bookings import booking, roles
+from bookings.clock import clinic_tz
 from bookings.models import (
     BookingPolicy,
     ClinicClosure,
@@ -24,7 +25,6 @@ from bookings.models import (
     Therapist,
     WeeklyHours,
 )
-from bookings.queries import clinic_tz
 from clinic import demo_content as demo
 from clinic import demo_pages
 from clinic.markdown import render_markdown

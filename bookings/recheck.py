@@ -1,60 +1,24 @@
-"""Checks a booking must pass before it is written, and the errors they raise.
+"""The availability re-check a booking must pass before it is written.
 
-What the database cannot say in words (past, notice, horizon, not a bookable time, a room
-that does not suit) is checked here first, so people get a clear message; the exclusion
-constraints still decide every race for a time. A daily cap is a count no constraint can
-hold, so the booking transaction decides it under a lock (``refuse_if_fully_booked``).
+What the database cannot say in words (not a bookable time any more, a full day, a blocked
+time, a room that does not suit) is checked here first, so people get a clear message and
+the nearest free times; the exclusion constraints still decide every race for a time. A
+daily cap is a count no constraint can hold, so the booking transaction decides it under a
+lock (``refuse_if_fully_booked``).
 """
 
-import copy
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.utils import timezone
 
-from bookings import queries
+from bookings import clock, queries
+from bookings.errors import BookingError, FullyBooked, Offer, SlotTaken
 from bookings.models import Appointment, BookingPolicy, Room, Therapist, TimeOff
+from bookings.rules import fully_booked
 from services.models import ServiceLength
 
 OFFERS = 3  # nearest free times offered when a time is refused
-
-
-class BookingError(Exception):
-    """A booking or change that cannot be made, with a message for the person asking."""
-
-    def __init__(self, message: str, *, alternatives: list["Offer"] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.alternatives = alternatives or []
-
-
-class SlotTaken(BookingError):
-    """The time was free when shown but is not any more (or never was bookable)."""
-
-
-class FullyBooked(SlotTaken):
-    """The therapist already has as many sessions that day as they take."""
-
-
-class ChangeNotAllowed(BookingError):
-    """The appointment can no longer be changed this way (cut-off, cancelled, past)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Offer:
-    """A bookable start time and who would take it."""
-
-    start: datetime
-    therapist_id: int
-
-
-def staff_policy(policy: BookingPolicy) -> BookingPolicy:
-    """Return `policy` as it applies to staff, who may book inside the minimum notice and
-    change a booking until it starts."""
-    staff = copy.copy(policy)
-    staff.min_notice_hours = staff.change_cutoff_hours = 0
-    return staff
 
 
 def nearest_offers(
@@ -81,18 +45,6 @@ def nearest_offers(
         offers = [Offer(slot.start, slot.therapist_id) for slot in found.any_therapist]
     offers.sort(key=lambda offer: (abs(offer.start - start), offer.start))
     return sorted(offers[:OFFERS], key=lambda offer: offer.start)
-
-
-def check_policy(start: datetime, *, now: datetime, policy: BookingPolicy) -> None:
-    if start <= now:
-        raise SlotTaken("That time has already passed. Please choose another.")
-    if start < now + timedelta(hours=policy.min_notice_hours):
-        raise SlotTaken(
-            f"Online bookings need at least {policy.min_notice_hours} hours' notice. "
-            "Please choose a later time or call us."
-        )
-    if start > now + timedelta(days=policy.horizon_days):
-        raise SlotTaken(f"We take bookings up to {policy.horizon_days} days ahead.")
 
 
 def confirm_offer(
@@ -135,11 +87,6 @@ def _at_cap(
     """Return whether the engine left `day` out for `therapist` because of their daily cap."""
     cap = therapist.max_sessions_per_day or policy.max_sessions_per_day
     return cap is not None and found.schedule.sessions_per_day.get((therapist.pk, day), 0) >= cap
-
-
-def fully_booked(name: str, day: date) -> str:
-    """Return why a full day is refused, e.g. "Maya is fully booked on Wed, Dec 2. ..."."""
-    return f"{name} is fully booked on {day:%a, %b} {day.day}. Please choose another day."
 
 
 def taken(
@@ -206,7 +153,7 @@ def refuse_if_fully_booked(
     cap = own_cap or policy.max_sessions_per_day
     if cap is None:
         return
-    tz = queries.clinic_tz()
+    tz = clock.clinic_tz()
     day = start.astimezone(tz).date()
     with connection.cursor() as cursor:
         # Keys (therapist id, day number); no other advisory lock in the project uses two keys.
@@ -246,13 +193,8 @@ def check_room(
     )
     if clash is not None:
         raise SlotTaken(
-            f"{room.name} is in use from {local_time(clash.occupied_from)} to "
-            f"{local_time(clash.occupied_until)}, turnover included. Choose another room, "
+            f"{room.name} is in use from {clock.local_time(clash.occupied_from)} to "
+            f"{clock.local_time(clash.occupied_until)}, turnover included. Choose another room, "
             "or leave the room to us."
         )
     return room.pk
-
-
-def local_time(moment: datetime) -> str:
-    """Return `moment` as clinic wall time, e.g. "2026-12-08 10:00"."""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
