@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import booking, calendar, tokens
+from bookings import calendar, clock, tokens
 from bookings.models import BookingPolicy, ClientMessage
 from clinic.models import ClinicProfile
 
@@ -56,12 +56,12 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
             "policy": BookingPolicy.load(),
         }
         if message.kind != Kind.CANCELLED:
-            token = booking.issue_manage_token(appointment)
+            token = tokens.issue_manage_token(appointment)
             context["manage_url"] = _url(reverse("bookings:manage", args=[token]))
         subject = SUBJECTS[message.kind].format(
             service=appointment.service_length.service.title,
-            when=f"{local:%a %b} {local.day} at {local:%-I:%M %p}",
-            time=f"{local:%-I:%M %p}",
+            when=f"{clock.day(local)} at {clock.time_of_day(local)}",
+            time=clock.time_of_day(local),
         )
     text = render_to_string(f"emails/{message.kind}.txt", context)
     html = render_to_string("emails/message.html", context | {"text_template": message.kind})
