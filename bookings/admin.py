@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
+from bookings import clock
 from bookings.models import (
     Appointment,
     BookingPolicy,
@@ -48,8 +49,8 @@ class NoOverlapFormSet(BaseInlineFormSet):
                     raise ValidationError(f"{self.day_label(day)}: a day off cannot have hours.")
                 if c < b:
                     raise ValidationError(
-                        f"{self.day_label(day)}: {a:%H:%M} to {b:%H:%M} overlaps "
-                        f"{c:%H:%M} to {d:%H:%M}."
+                        f"{self.day_label(day)}: {clock.time_range(a, b)} overlaps "
+                        f"{clock.time_range(c, d)}."
                     )
 
 
@@ -57,7 +58,7 @@ class DateHoursFormSet(NoOverlapFormSet):
     day_field = "date"
 
     def day_label(self, day) -> str:
-        return f"{day:%a %d %b %Y}"
+        return clock.day(day, year=True)
 
 
 class WeeklyHoursInline(admin.TabularInline):

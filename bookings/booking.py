@@ -16,8 +16,7 @@ import psycopg
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, transaction
 
-from bookings import outbox, queries
-from bookings.clock import local_time
+from bookings import clock, outbox, queries
 from bookings.errors import BookingError, ChangeNotAllowed, FullyBooked, Offer, SlotTaken
 from bookings.models import (
     Appointment,
@@ -208,7 +207,7 @@ def _insert_booking(
             appointment=appointment,
             by=by,
             action=Action.BOOKED,
-            details={"start": local_time(start), "therapist_id": therapist_id},
+            details={"start": clock.moment(start), "therapist_id": therapist_id},
         )
         # Only the runner's browser is shown a link; the emails mint their own.
         token = issue_manage_token(appointment) if by is None else None
@@ -330,7 +329,7 @@ def reschedule_appointment(
 def _placement(appointment: Appointment) -> dict[str, str]:
     """Return when, with whom and where `appointment` is, as its history records them."""
     return {
-        "start": local_time(appointment.start),
+        "start": clock.moment(appointment.start),
         "therapist": appointment.therapist.name,
         "room": appointment.room.name,
         "length": f"{appointment.service_length.minutes} minutes",
@@ -394,7 +393,7 @@ def set_status(
             )
         if now is not None and status != Status.CHECKED_IN and current.start > now:
             raise ChangeNotAllowed(
-                f"The session starts at {local_time(current.start)}; it can be marked "
+                f"The session starts at {clock.moment(current.start)}; it can be marked "
                 f"{Status(status).label.lower()} once it has started."
             )
         current.status, current.updated_by = status, by
@@ -423,7 +422,7 @@ def block_time(
         )
         if clash is not None:
             raise BookingError(
-                f"{therapist.name} has a session at {local_time(clash.start)} in that time. "
+                f"{therapist.name} has a session at {clock.moment(clash.start)} in that time. "
                 "Move or cancel it first."
             )
         return TimeOff.objects.create(

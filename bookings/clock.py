@@ -85,8 +85,3 @@ def moment(value: datetime, *, year: bool = True) -> str:
 def zone(value: datetime) -> str:
     """Return the clinic's zone abbreviation at `value`, e.g. "EST" or "EDT"."""
     return local(value).tzname() or ""
-
-
-def local_time(value: datetime) -> str:
-    """Return `value` as clinic wall time, e.g. "2026-12-08 10:00"."""
-    return timezone.localtime(value, clinic_tz()).strftime("%Y-%m-%d %H:%M")

@@ -193,8 +193,8 @@ def check_room(
     )
     if clash is not None:
         raise SlotTaken(
-            f"{room.name} is in use from {clock.local_time(clash.occupied_from)} to "
-            f"{clock.local_time(clash.occupied_until)}, turnover included. Choose another room, "
-            "or leave the room to us."
+            f"{room.name} is in use {clock.day(clash.occupied_from)}, "
+            f"{clock.time_range(clash.occupied_from, clash.occupied_until)}, turnover included. "
+            "Choose another room, or leave the room to us."
         )
     return room.pk

@@ -3,6 +3,7 @@
 import copy
 from datetime import date, datetime, timedelta
 
+from bookings import clock
 from bookings.errors import SlotTaken
 from bookings.models import BookingPolicy
 
@@ -29,4 +30,4 @@ def check_policy(start: datetime, *, now: datetime, policy: BookingPolicy) -> No
 
 def fully_booked(name: str, day: date) -> str:
     """Return why a full day is refused, e.g. "Maya is fully booked on Wed, Dec 2. ..."."""
-    return f"{name} is fully booked on {day:%a, %b} {day.day}. Please choose another day."
+    return f"{name} is fully booked on {clock.day(day)}. Please choose another day."

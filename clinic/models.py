@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
+from bookings import clock
 from clinic.rich_text import render_rich_text, rich_text_field
 
 
@@ -139,7 +140,7 @@ class OpeningHours(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.opens:%H:%M} to {self.closes:%H:%M}"
+        return f"{self.get_weekday_display()} {clock.time_range(self.opens, self.closes)}"
 
     def clean(self) -> None:
         if self.opens and self.closes and self.closes <= self.opens:
@@ -325,4 +326,4 @@ class RateLimitWindow(models.Model):
         indexes = [models.Index(fields=["window_start"], name="ratelimitwindow_start_idx")]
 
     def __str__(self) -> str:
-        return f"{self.key} @ {self.window_start:%Y-%m-%d %H:%M}: {self.count}"
+        return f"{self.key} @ {clock.moment(self.window_start)}: {self.count}"

@@ -17,8 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import booking, links, roles
-from bookings.clock import clinic_tz
+from bookings import booking, clock, links, roles
 from bookings.frontdesk import queries as desk_queries
 from bookings.frontdesk.forms import (
     BlockTimeForm,
@@ -32,11 +31,6 @@ from bookings.http import see_other
 from bookings.models import Appointment, Client, Therapist
 
 GET_POST = ["GET", "HEAD", "POST"]
-
-
-def _when(moment: datetime) -> str:
-    local = timezone.localtime(moment, clinic_tz())
-    return f"{local:%a %b} {local.day}, {local:%I:%M %p}".replace(" 0", " ")
 
 
 def _offers(error: booking.BookingError) -> list[dict]:
@@ -111,7 +105,7 @@ def book(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     f"Booked {appointment.client} with {appointment.therapist.name} "
-                    f"on {_when(appointment.start)}.",
+                    f"on {clock.moment(appointment.start)}.",
                 )
                 return redirect("staff:appointment", pk=appointment.pk)
     context = {
@@ -241,7 +235,7 @@ def _move(request: HttpRequest, appointment: Appointment, data: dict) -> str:
         reason=data["reason"],
         notify=data["notify"],
     )
-    return f"Moved to {_when(moved.start)} with {moved.therapist.name} in {moved.room.name}."
+    return f"Moved to {clock.moment(moved.start)} with {moved.therapist.name} in {moved.room.name}."
 
 
 def _cancel(request: HttpRequest, appointment: Appointment, data: dict) -> str:
@@ -326,7 +320,7 @@ def block(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(
-                request, f"Blocked {data['therapist'].name} from {_when(data['start'])}."
+                request, f"Blocked {data['therapist'].name} from {clock.moment(data['start'])}."
             )
             return redirect("staff:day_for", day=data["day"].isoformat())
     return render(

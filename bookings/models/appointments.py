@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from bookings import clock
 from bookings.models.clients import Client
 from bookings.models.schedule import Room, Therapist, TsTzRange
 from services.models import ServiceLength
@@ -124,9 +125,7 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.client} with {self.therapist}, {timezone.localtime(self.start):%a %d %b %H:%M}"
-        )
+        return f"{self.client} with {self.therapist}, {clock.moment(self.start)}"
 
     def save(self, *args, **kwargs) -> None:
         self.fill_times()
@@ -183,10 +182,10 @@ class Appointment(models.Model):
             for field in ("therapist", "room"):
                 clash = others.filter(**{f"{field}_id": getattr(self, f"{field}_id")}).first()
                 if clash and field not in errors:
-                    since, until = map(timezone.localtime, clash.occupied_span)
+                    since, until = clash.occupied_span
                     errors[field] = (
-                        f"{getattr(self, field)} is already booked {since:%a %d %b} from "
-                        f"{since:%H:%M} to {until:%H:%M}, turnover included."
+                        f"{getattr(self, field)} is already booked {clock.day(since)}, "
+                        f"{clock.time_range(since, until)}, turnover included."
                     )
         if errors:
             raise ValidationError(errors)
@@ -223,7 +222,7 @@ class AppointmentChange(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} at {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+        return f"{self.get_action_display()} at {clock.moment(self.at)}"
 
     @property
     def actor(self) -> str:

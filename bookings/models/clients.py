@@ -6,6 +6,8 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from bookings import clock
+
 
 class ClientQuerySet(models.QuerySet):
     def with_email(self, email: str) -> "ClientQuerySet":
@@ -139,7 +141,7 @@ class IntakeChange(models.Model):
         ordering = ["-changed_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"Intake change of {self.intake.client} at {self.changed_at:%Y-%m-%d %H:%M}"
+        return f"Intake change of {self.intake.client} at {clock.moment(self.changed_at)}"
 
 
 class BookingConsent(models.Model):

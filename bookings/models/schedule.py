@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import Func
 from django.db.models.functions import Cast
 from django.urls import reverse
-from django.utils import timezone
 
+from bookings import clock
 from clinic.models import OpeningHours
 from services.models import Service
 
@@ -34,7 +34,7 @@ class WallClockRange(Func):
 
 
 def _hhmm(start, end) -> str:
-    return f"{start:%H:%M} to {end:%H:%M}"
+    return clock.time_range(start, end)
 
 
 class TherapistQuerySet(models.QuerySet):
@@ -201,7 +201,7 @@ class DateHours(models.Model):
 
     def __str__(self) -> str:
         times = "day off" if self.start is None else _hhmm(self.start, self.end)
-        return f"{self.date:%a %d %b %Y} {times}"
+        return f"{clock.day(self.date, year=True)}, {times}"
 
     def clean(self) -> None:
         if (self.start is None) != (self.end is None):
@@ -239,8 +239,7 @@ class TimeOff(models.Model):
         ]
 
     def __str__(self) -> str:
-        start, end = timezone.localtime(self.start), timezone.localtime(self.end)
-        return f"{self.therapist}: {start:%a %d %b %H:%M} to {end:%a %d %b %H:%M}"
+        return f"{self.therapist}: {clock.moment(self.start)} to {clock.moment(self.end)}"
 
     def clean(self) -> None:
         if self.start and self.end and self.end <= self.start:
@@ -264,7 +263,7 @@ class ClinicClosure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.date:%d %b %Y})"
+        return f"{self.name} ({clock.day(self.date, year=True)})"
 
 
 class BookingPolicy(models.Model):

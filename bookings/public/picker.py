@@ -40,7 +40,7 @@ def slot(start: datetime) -> Slot:
     return Slot(
         start,
         local.strftime("%Y-%m-%dT%H:%M"),
-        local.strftime("%-I:%M %p"),
+        clock.time_of_day(local),
         local.hour * 60 + local.minute,
     )
 
@@ -71,9 +71,9 @@ class Picker:
 
     @property
     def week_label(self) -> str:
-        """Return the visible week as words ("December 7 to December 13")."""
+        """Return the visible week as words ("Mon, Dec 7 to Sun, Dec 13")."""
         first, last = self.days[0].day, self.days[-1].day
-        return f"{first:%B} {first.day} to {last:%B} {last.day}"
+        return f"{clock.day(first)} to {clock.day(last)}"
 
     @property
     def any_free(self) -> bool:
@@ -188,7 +188,7 @@ def next_free_day(chosen: Picker) -> str:
     """Return the sentence naming the day `chosen` opened on: the first with free times."""
     if chosen.day is None:
         return "There are no free times online at the moment."
-    return f"The next day with free times is {chosen.day:%A, %B} {chosen.day.day}."
+    return f"The next day with free times is {clock.long_day(chosen.day)}."
 
 
 def day_times(request: Request, day: date, *, all_times: bool = False) -> Picker:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import booking, calendar, links, outbox, tokens
+from bookings import booking, calendar, clock, links, outbox, tokens
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Client, Therapist
 from bookings.public import picker
@@ -237,7 +237,7 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
     local = timezone.localtime(moved.start)
     messages.success(
         request,
-        f"Done: your session is now on {local:%A, %B} {local.day} at {local:%-I:%M %p}. "
+        f"Done: your session is now on {clock.long_day(local)} at {clock.time_of_day(local)}. "
         "We've emailed you the new details.",
     )
     return see_other(reverse("bookings:manage", args=[token]))

@@ -49,7 +49,7 @@ def test_overlapping_weekly_hours_are_rejected_naming_the_clash(maya):
     hours = Hours(therapist=maya, weekday=0, start=time(12), end=time(14))
 
     assert errors(hours) == {
-        "start": ["Overlaps Monday 09:00 to 12:30, already set for this therapist."]
+        "start": ["Overlaps Monday 9:00 AM\u201312:30 PM, already set for this therapist."]
     }
 
 
@@ -92,7 +92,9 @@ def test_a_day_off_clashes_with_hours_on_the_same_date(maya):
     make_date_hours(maya, day=TEN.date(), start="10:00", end="14:00")
 
     assert errors(DateHours(therapist=maya, date=TEN.date())) == {
-        "date": ["Clashes with Mon 15 Jun 2026 10:00 to 14:00 already set for this therapist."]
+        "date": [
+            "Clashes with Mon, Jun 15, 2026, 10:00 AM\u20132:00 PM already set for this therapist."
+        ]
     }
 
 
@@ -159,7 +161,7 @@ def test_a_clashing_appointment_is_rejected_naming_the_clash(booked):
 
     assert errors(clash) == {
         "therapist": [
-            "Maya Brooks is already booked Mon 15 Jun from 09:55 to 11:15, turnover included."
+            "Maya Brooks is already booked Mon, Jun 15, 9:55\u201311:15 AM, turnover included."
         ]
     }
 

@@ -161,7 +161,7 @@ def test_moving_to_another_therapist_and_room_is_recorded_and_emailed(desk, desk
     assert messages_of(appointment) == [Kind.CONFIRMATION, Kind.MOVED]
     page = desk.get(response["Location"]).text
     assert "Therapist: Ana Ortiz → Ben Cole" in page
-    assert "Start: 2026-06-15 10:00 → 2026-06-15 11:00" in page
+    assert "Start: Mon, Jun 15, 2026, 10:00 AM → Mon, Jun 15, 2026, 11:00 AM" in page
     assert "Ana is unwell" in page
     assert desk_user.username in page
     assert "Client (online)" in page  # who booked it
@@ -191,7 +191,7 @@ def test_a_room_that_is_busy_or_unsuitable_is_refused(desk, clinic):
     wrong = desk.post(url, move_form(appointment, time="14:00", room=wrong_room.pk))
 
     assert busy.status_code == 422
-    assert f"{busy_room.name} is in use from 2026-06-15 14:00 to 2026-06-15 15:15" in busy.text
+    assert f"{busy_room.name} is in use Mon, Jun 15, 2:00\u20133:15 PM" in busy.text
     assert wrong.status_code == 422
     assert "Select a valid choice." in wrong.text
     appointment.refresh_from_db()
@@ -275,7 +275,7 @@ def test_blocking_time_shades_the_calendar_and_refuses_a_clash(desk, clinic):
     done = desk.post("/staff/block/", {**form, "start_time": "14:00", "end_time": "15:00"})
 
     assert clash.status_code == 422
-    assert "Ana Ortiz has a session at 2026-06-15 10:00 in that time." in clash.text
+    assert "Ana Ortiz has a session at Mon, Jun 15, 2026, 10:00 AM in that time." in clash.text
     assert backwards.status_code == 422
     assert "The end must be after the start." in backwards.text
     assert done["Location"] == f"/staff/day/{MONDAY}/"

@@ -33,7 +33,7 @@ def test_my_schedule_shows_today_and_the_next_seven_days_of_my_sessions_only(ana
     assert "Day8 Number" in response.text
     assert "Later Number" not in response.text
     assert "Bens Number" not in response.text
-    assert "Working 9:00 AM\u201312:30 PM, 1:30 PM\u20135:00 PM." in response.text
+    assert "Working 9:00 AM\u201312:30 PM, 1:30\u20135:00 PM." in response.text
 
 
 def test_calendar_feed_shows_times_services_and_first_names_only(ana_web, clinic):
