@@ -42,7 +42,19 @@ from services.models import ServiceLength
 
 Status = Appointment.Status
 ROOM_ATTEMPTS = 4  # tries at a free room when racing bookings take ours
+THERAPIST_OVERLAP = "appointment_therapist_no_overlap"  # the exclusion constraints' names
+ROOM_OVERLAP = "appointment_room_no_overlap"
 Action = AppointmentChange.Action
+
+
+@dataclass(frozen=True, slots=True)
+class ClientDetails:
+    """Who is booking, as typed into the form."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,90 +140,161 @@ def book_appointment(
         if done := _booked_with(key):
             return Booked(done, None, created=False)
         raise
+    return _insert_with_room_retry(
+        _NewBooking(client, service_length, start, therapist, key, by, notify),
+        therapist_id=therapist_id,
+        room_id=room_id,
+        policy=policy,
+        now=now,
+    )
+
+
+def book_at_desk(
+    *,
+    client: Client | None,
+    details: ClientDetails | None = None,
+    service_length: ServiceLength,
+    start: datetime,
+    now: datetime,
+    therapist: Therapist | None,
+    key: UUID,
+    by: AbstractBaseUser,
+    notify: bool,
+) -> Booked:
+    """Book a caller or walk-in from the front desk: `client`, or a new one from `details`.
+
+    The same form sent twice (a double click, the back button) returns the first booking
+    with ``created=False``; a form already used for another time raises BookingError. A new
+    client is kept only if the booking is.
+    """
+    if (earlier := _booked_with(key)) is not None:
+        if earlier.start != start:
+            raise BookingError("This form was already used for another booking. Start anew.")
+        return Booked(earlier, None, created=False)
+    with transaction.atomic():
+        if client is None:
+            if details is None:
+                raise ValueError("book_at_desk needs a client or the details of a new one")
+            client = find_or_create_client(
+                first_name=details.first_name,
+                last_name=details.last_name,
+                email=details.email,
+                phone=details.phone,
+            )
+        return book_appointment(
+            client=client,
+            service_length=service_length,
+            start=start,
+            now=now,
+            therapist=therapist,
+            key=key,
+            by=by,
+            notify=notify,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _NewBooking:
+    """What a booking writes, whichever door it came through."""
+
+    client: Client
+    service_length: ServiceLength
+    start: datetime
+    therapist: Therapist | None  # as asked for: None is "anyone"
+    key: UUID | None
+    by: AbstractBaseUser | None
+    notify: bool
+
+
+def _insert_with_room_retry(
+    new: _NewBooking, *, therapist_id: int, room_id: int, policy: BookingPolicy, now: datetime
+) -> Booked:
+    """Insert `new`, trying another free room if a racing booking took ours."""
     # A room chosen a moment ago may have gone to someone booking another therapist at the
     # same time: then only the room constraint fires, and another free room will do.
     for _attempt in range(ROOM_ATTEMPTS):
         try:
             appointment, token = _insert_booking(
-                client=client,
-                service_length=service_length,
-                start=start,
-                therapist_id=therapist_id,
-                room_id=room_id,
-                key=key,
-                by=by,
-                notify=notify,
-                policy=policy,
-                now=now,
+                new, therapist_id=therapist_id, room_id=room_id, policy=policy, now=now
             )
-            break
+            return Booked(appointment, token, created=True)
         except IntegrityError as error:
             # The same submission, committed by a concurrent request (a double click). Its
             # row holds the same therapist and time, so our insert may trip an overlap
             # constraint before the unique key: look for the key whichever constraint fired.
-            if done := _booked_with(key):
+            if done := _booked_with(new.key):
                 return Booked(done, None, created=False)
-            if _is_violation(error, "appointment_room_no_overlap"):
-                room = queries.pick_room(service_length=service_length, start=start)
+            if _is_violation(error, ROOM_OVERLAP):
+                room = queries.pick_room(service_length=new.service_length, start=new.start)
                 if room is not None:
                     room_id = room.pk
                     continue
-            if _is_violation(error, "appointment_therapist_no_overlap") or _is_violation(
-                error, "appointment_room_no_overlap"
-            ):
-                raise taken(service_length, start, now, therapist, policy) from error
-            raise
+            raise _as_slot_taken(
+                error, new.service_length, new.start, now, new.therapist, policy
+            ) from error
         except OperationalError as error:
             if not _is_deadlock(error):
                 raise
             # The other booking goes ahead; trying again meets it as a plain conflict.
         except FullyBooked as full:
             # A double click waits on the day's lock for its twin, then finds the day full.
-            if done := _booked_with(key):
+            if done := _booked_with(new.key):
                 return Booked(done, None, created=False)
-            raise full_day(full.message, service_length, start, now, therapist, policy) from None
-    else:
-        raise taken(service_length, start, now, therapist, policy)
-    return Booked(appointment, token, created=True)
+            raise full_day(
+                full.message, new.service_length, new.start, now, new.therapist, policy
+            ) from None
+    raise taken(new.service_length, new.start, now, new.therapist, policy)
+
+
+def _as_slot_taken(
+    error: IntegrityError | OperationalError,
+    service_length: ServiceLength,
+    start: datetime,
+    now: datetime,
+    therapist: Therapist | None,
+    policy: BookingPolicy,
+) -> SlotTaken:
+    """Return the lost race behind `error` as SlotTaken with the nearest free times.
+
+    Re-raises `error` if it is not a lost race: a constraint other than the two overlap
+    ones, or a database failure other than a deadlock between two overlapping inserts.
+    """
+    if isinstance(error, OperationalError) and not _is_deadlock(error):
+        raise error
+    if isinstance(error, IntegrityError) and not (
+        _is_violation(error, THERAPIST_OVERLAP) or _is_violation(error, ROOM_OVERLAP)
+    ):
+        raise error
+    return taken(service_length, start, now, therapist, policy)
 
 
 def _insert_booking(
-    *,
-    client: Client,
-    service_length: ServiceLength,
-    start: datetime,
-    therapist_id: int,
-    room_id: int,
-    key: UUID | None,
-    by: AbstractBaseUser | None,
-    notify: bool,
-    policy: BookingPolicy,
-    now: datetime,
+    new: _NewBooking, *, therapist_id: int, room_id: int, policy: BookingPolicy, now: datetime
 ) -> tuple[Appointment, str | None]:
     """Write the appointment, its history, manage link and emails in one transaction."""
     with transaction.atomic():
-        end = start + timedelta(minutes=service_length.minutes)
-        refuse_if_blocked(therapist_id=therapist_id, start=start, end=end)
-        refuse_if_fully_booked(therapist_id=therapist_id, start=start, policy=policy)
+        end = new.start + timedelta(minutes=new.service_length.minutes)
+        refuse_if_blocked(therapist_id=therapist_id, start=new.start, end=end)
+        refuse_if_fully_booked(therapist_id=therapist_id, start=new.start, policy=policy)
         appointment = Appointment.objects.create(
-            client=client,
+            client=new.client,
             therapist_id=therapist_id,
             room_id=room_id,
-            service_length=service_length,
-            start=start,
-            idempotency_key=key,
-            created_by=by,
-            updated_by=by,
+            service_length=new.service_length,
+            start=new.start,
+            idempotency_key=new.key,
+            created_by=new.by,
+            updated_by=new.by,
         )
         AppointmentChange.objects.create(
             appointment=appointment,
-            by=by,
+            by=new.by,
             action=Action.BOOKED,
-            details={"start": clock.moment(start), "therapist_id": therapist_id},
+            details={"start": clock.moment(new.start), "therapist_id": therapist_id},
         )
         # Only the runner's browser is shown a link; the emails mint their own.
-        token = issue_manage_token(appointment) if by is None else None
-        if notify:
+        token = issue_manage_token(appointment) if new.by is None else None
+        if new.notify:
             outbox.queue(appointment, outbox.Kind.CONFIRMATION)
         outbox.schedule_reminder(appointment, policy=policy, now=now)
     return appointment, token
@@ -315,14 +398,10 @@ def reschedule_appointment(
             outbox.reschedule_reminder(current, policy=policy, now=now)
     except FullyBooked as full:
         raise full_day(full.message, length, start, now, therapist, policy) from None
-    except IntegrityError as error:
-        if room is not None and _is_violation(error, "appointment_room_no_overlap"):
+    except (IntegrityError, OperationalError) as error:
+        if room is not None and _is_violation(error, ROOM_OVERLAP):
             raise SlotTaken(f"Sorry, {room.name} has just been taken at that time.") from error
-        raise taken(length, start, now, therapist, policy) from error
-    except OperationalError as error:
-        if not _is_deadlock(error):
-            raise
-        raise taken(length, start, now, therapist, policy) from error
+        raise _as_slot_taken(error, length, start, now, therapist, policy) from error
     return current
 
 

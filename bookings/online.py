@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings import booking, consent
+from bookings.booking import ClientDetails
 from bookings.models import (
     Appointment,
     BookingConsent,
@@ -36,16 +37,6 @@ from bookings.models import (
     Therapist,
 )
 from services.models import ServiceLength
-
-
-@dataclass(frozen=True, slots=True)
-class ClientDetails:
-    """Who is booking, as typed into the form."""
-
-    first_name: str
-    last_name: str
-    email: str
-    phone: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from bookings import roles
+from bookings.booking import ClientDetails
 from bookings.clock import clinic_tz
 from bookings.models import Appointment, Client, Room, Therapist
 from clinic.staff_auth import ThrottledSignIn
@@ -165,6 +166,18 @@ class BookForm(_TimedForm):
         if length and therapist and not therapist.services.filter(pk=length.service_id).exists():
             self.add_error("therapist", f"{therapist.name} does not offer {length.service.title}.")
         return data
+
+    def new_client(self) -> ClientDetails | None:
+        """Return the new client's details, or None when an existing client was chosen."""
+        data = self.cleaned_data
+        if data.get("client") is not None:
+            return None
+        return ClientDetails(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+        )
 
 
 class _AppointmentChangeForm(forms.Form):

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -68,46 +68,39 @@ def book(request: HttpRequest) -> HttpResponse:
         chosen = Client.objects.filter(pk=client_id).first()
     initial = {**_book_initial(request), "client": chosen}
     form = BookForm(request.POST or None, initial=initial)
-    offers = []
+    offers, lost_race = [], False
     if request.method == "POST" and form.is_valid():
-        data, now = form.cleaned_data, timezone.now()
-        earlier = Appointment.objects.filter(idempotency_key=data["key"]).first()
-        if earlier is not None:
-            # The same form sent twice (double click, back button): show the first booking.
-            if earlier.start == data["start"]:
-                messages.info(request, "That booking was already made; here it is.")
-                return redirect("staff:appointment", pk=earlier.pk)
-            form.add_error(None, "This form was already used for another booking. Start anew.")
+        data = form.cleaned_data
+        try:
+            booked = booking.book_at_desk(
+                client=data["client"],
+                details=form.new_client(),
+                service_length=data["service_length"],
+                start=data["start"],
+                now=timezone.now(),
+                therapist=data["therapist"],
+                key=data["key"],
+                by=request.user,
+                notify=data["notify"],
+            )
+        except booking.SlotTaken as error:
+            form.add_error(None, error.message)
+            offers, lost_race = _offers(error), True
+        except booking.BookingError as error:
+            form.add_error(None, error.message)
+            offers = _offers(error)
         else:
-            try:
-                with transaction.atomic():  # a new client is only kept if the booking is
-                    client = data["client"] or booking.find_or_create_client(
-                        first_name=data["first_name"],
-                        last_name=data["last_name"],
-                        email=data["email"],
-                        phone=data["phone"],
-                    )
-                    booked = booking.book_appointment(
-                        client=client,
-                        service_length=data["service_length"],
-                        start=data["start"],
-                        now=now,
-                        therapist=data["therapist"],
-                        key=data["key"],
-                        by=request.user,
-                        notify=data["notify"],
-                    )
-            except booking.BookingError as error:
-                form.add_error(None, error.message)
-                offers = _offers(error)
-            else:
-                appointment = booked.appointment
+            appointment = booked.appointment
+            if booked.created:
                 messages.success(
                     request,
                     f"Booked {appointment.client} with {appointment.therapist.name} "
                     f"on {clock.moment(appointment.start)}.",
                 )
-                return redirect("staff:appointment", pk=appointment.pk)
+            else:
+                # The same form sent twice (double click, back button): show the first one.
+                messages.info(request, "That booking was already made; here it is.")
+            return see_other(reverse("staff:appointment", args=[appointment.pk]))
     context = {
         "form": form,
         "search": search,
@@ -116,7 +109,8 @@ def book(request: HttpRequest) -> HttpResponse:
         "chosen": chosen,
         "offers": offers,
     }
-    return render(request, "staff/book.html", context, status=422 if form.errors else 200)
+    status = 409 if lost_race else 422 if form.errors else 200
+    return render(request, "staff/book.html", context, status=status)
 
 
 def _appointment_or_404(request: HttpRequest, pk: int) -> Appointment:
@@ -199,7 +193,7 @@ def _change(
             "staff/appointment_form.html",
             {**page, "form": form, "appointment": appointment},
         )
-    offers = []
+    offers, status = [], 422
     try:
         with transaction.atomic():
             locked = (
@@ -213,15 +207,17 @@ def _change(
             form = form_class(request.POST, appointment=locked)
             if form.is_valid():
                 messages.success(request, apply(request, locked, form.cleaned_data))
-                return redirect("staff:appointment", pk=pk)
+                return see_other(reverse("staff:appointment", args=[pk]))
     except booking.BookingError as error:
         form.add_error(None, error.message)
         offers = _offers(error)
+        if isinstance(error, booking.SlotTaken):
+            status = 409  # a lost race, as the public pages answer it
     appointment = _appointment_or_404(request, pk)
     if page is None:
-        return _appointment_page(request, appointment, status=422, status_form=form)
+        return _appointment_page(request, appointment, status=status, status_form=form)
     context = {**page, "form": form, "appointment": appointment, "offers": offers}
-    return render(request, "staff/appointment_form.html", context, status=422)
+    return render(request, "staff/appointment_form.html", context, status=status)
 
 
 def _move(request: HttpRequest, appointment: Appointment, data: dict) -> str:
@@ -322,7 +318,7 @@ def block(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, f"Blocked {data['therapist'].name} from {clock.moment(data['start'])}."
             )
-            return redirect("staff:day_for", day=data["day"].isoformat())
+            return see_other(reverse("staff:day_for", kwargs={"day": data["day"].isoformat()}))
     return render(
         request, "staff/block_time.html", {"form": form}, status=422 if form.errors else 200
     )

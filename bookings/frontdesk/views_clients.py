@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -100,7 +100,7 @@ def client_notes(request: HttpRequest, pk: int) -> HttpResponse:
             person.staff_notes = form.cleaned_data["staff_notes"].strip()
             person.save(update_fields=["staff_notes"])
             messages.success(request, "Staff notes saved.")
-            return redirect("staff:client", pk=pk)
+            return see_other(reverse("staff:client", args=[pk]))
     return _client_page(request, person, form, status=422)
 
 

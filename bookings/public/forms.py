@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from bookings import consent
+from bookings.booking import ClientDetails
 from bookings.clock import clinic_tz
 from bookings.errors import SlotTaken
 from bookings.models import BookingPolicy, Therapist
-from bookings.online import ClientDetails
 from bookings.rules import check_policy
 from services.models import Service, ServiceLength
 

@@ -79,14 +79,14 @@ def test_staff_notes_are_saved_unless_someone_saved_first(desk, db):
     saved = desk.post(url, {"staff_notes": "Likes firm pressure", "seen": seen})
     stale = desk.post(url, {"staff_notes": "Old note, plus mine", "seen": seen})
 
-    assert saved.status_code == 302
+    assert saved.status_code == 303
     assert stale.status_code == 422
     assert "Someone else saved these notes while you were editing" in stale.text
     assert "Old note, plus mine" in stale.text  # their text is kept in the box
     client.refresh_from_db()
     assert client.staff_notes == "Likes firm pressure"
     again = desk.post(url, {"staff_notes": "Both", "seen": notes_version(client.staff_notes)})
-    assert again.status_code == 302
+    assert again.status_code == 303
 
 
 def test_a_therapist_sees_the_intake_of_their_own_clients_from_the_day_of_the_session(

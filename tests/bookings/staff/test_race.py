@@ -54,7 +54,7 @@ def test_desk_and_online_racing_for_one_time_book_it_once(
         try:
             barrier.wait()
             response = desk.post("/staff/book/", form)
-            outcomes["desk"] = {302: "won", 422: "lost"}.get(response.status_code, "broke")
+            outcomes["desk"] = {303: "won", 409: "lost"}.get(response.status_code, "broke")
             lost_to_the_constraint = "Sorry, that time was just taken." in response.text
             outcomes["desk_message"] = "just taken" if lost_to_the_constraint else ""
         finally:
