@@ -77,6 +77,6 @@ def test_front_desk_books_moves_and_checks_in_a_caller_whom_the_therapist_then_s
     sign_in(phone, site, "therapist", "clinic-therapist-demo")
     expect(phone.get_by_role("heading", name="My schedule")).to_be_visible()
     session = phone.get_by_role("listitem").filter(has_text="Casey Caller")
-    expect(session).to_contain_text("5:00 PM")
+    expect(session).to_contain_text("5:00\u20136:00 PM")
     expect(session).to_contain_text("Checked in")
     assert console_errors == []
