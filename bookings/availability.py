@@ -263,7 +263,7 @@ def _union(ranges: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, 
 _EMPTY = _Timeline(())
 
 
-def _wall_instant(wall: datetime, tz: ZoneInfo) -> datetime | None:
+def wall_instant(wall: datetime, tz: ZoneInfo) -> datetime | None:
     """Return the UTC instant of a naive local time (first occurrence), None if it never exists."""
     instant = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
     # A time in a spring-forward gap round-trips to a different wall time.
@@ -272,7 +272,7 @@ def _wall_instant(wall: datetime, tz: ZoneInfo) -> datetime | None:
 
 def _first_instant_at_or_after(wall: datetime, tz: ZoneInfo) -> datetime:
     """Return the first UTC instant whose local wall time reaches ``wall``."""
-    instant = _wall_instant(wall, tz)
+    instant = wall_instant(wall, tz)
     if instant is not None:
         return instant
     # Inside a gap: the two folds land on either side of the jump; bisect to the jump itself.
@@ -344,8 +344,8 @@ class _LocalDay:
 
     def __init__(self, day: date, tz: ZoneInfo, step: timedelta) -> None:
         self.day, self.tz, self.step = day, tz, step
-        start = _wall_instant(datetime.combine(day, time()), tz)
-        end = _wall_instant(datetime.combine(day + timedelta(days=1), time()), tz)
+        start = wall_instant(datetime.combine(day, time()), tz)
+        end = wall_instant(datetime.combine(day + timedelta(days=1), time()), tz)
         # A day exactly 24 hours long keeps one UTC offset throughout: tzdata never changes
         # offset twice within a day (its closest changes are days apart). There each wall time
         # is midnight's instant plus the time of day, with no per-start conversion.
@@ -392,7 +392,7 @@ class _LocalDay:
             while wall < stop:
                 walls.add(wall)
                 wall += step
-        instants = (_wall_instant(wall, self.tz) for wall in walls)
+        instants = (wall_instant(wall, self.tz) for wall in walls)
         lows = [lo for lo, _ in windows]
         out = []
         for t in sorted(t for t in instants if t is not None):  # None: inside the gap

@@ -302,11 +302,7 @@ def _insert_booking(
 
 def _locked(appointment: Appointment) -> Appointment:
     """Return a fresh copy of `appointment`, row-locked until the transaction ends."""
-    return (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("service_length__service", "therapist", "room", "client")
-        .get(pk=appointment.pk)
-    )
+    return Appointment.objects.select_for_update(of=("self",)).with_details().get(pk=appointment.pk)
 
 
 def _as_applies(policy: BookingPolicy, by: AbstractBaseUser | None) -> BookingPolicy:

@@ -133,7 +133,8 @@ def export_client(client: Client, *, now: datetime) -> dict[str, Any]:
     intake = RunnerIntake.objects.filter(client=client).prefetch_related("changes").first()
     appointments = (
         Appointment.objects.filter(client=client)
-        .select_related("therapist", "room", "service_length__service", "guardian")
+        .with_details()
+        .select_related("guardian")
         .prefetch_related(
             "consents",
             Prefetch("changes", AppointmentChange.objects.select_related("by")),

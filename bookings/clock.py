@@ -13,12 +13,20 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from bookings.availability import wall_instant
+
 DASH = "\N{EN DASH}"  # between the two ends of a range
 
 
 def clinic_tz() -> ZoneInfo:
     """Return the clinic's time zone, in which working hours are wall-clock times."""
     return ZoneInfo(settings.TIME_ZONE)
+
+
+def instant_at(wall: datetime) -> datetime | None:
+    """Return the aware UTC instant the clinic's clocks show naive `wall`, None if the clocks
+    skip it (spring forward). An hour repeated when they go back means its first occurrence."""
+    return wall_instant(wall.replace(tzinfo=None), clinic_tz())
 
 
 def now() -> datetime:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Appointment, BookingPolicy, ClientMessage
+from bookings.models.appointments import DETAILS as APPOINTMENT_DETAILS
 
 logger = logging.getLogger(__name__)
 Kind = ClientMessage.Kind
@@ -167,12 +168,7 @@ def deliver(message_id: int) -> str:
         message = (
             ClientMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=message_id, status=ClientMessage.Status.PENDING)
-            .select_related(
-                "appointment__client",
-                "appointment__therapist",
-                "appointment__room",
-                "appointment__service_length__service",
-            )
+            .select_related(*(f"appointment__{name}" for name in APPOINTMENT_DETAILS))
             .first()
         )
         if message is None:

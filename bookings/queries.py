@@ -16,6 +16,7 @@ from django.db import connection
 
 from bookings import availability as engine
 from bookings.clock import clinic_tz
+from bookings.errors import Offer
 from bookings.models import Appointment, BookingPolicy, Room, Therapist
 from services.models import ServiceLength
 
@@ -185,6 +186,12 @@ class Availability:
     any_therapist: list[engine.AssignedSlot]
     schedule: engine.Schedule
     request: engine.ServiceRequest
+
+    def offers(self, therapist: Therapist | None) -> list[Offer]:
+        """Return the bookable starts with `therapist`, or with anyone when None, in order."""
+        if therapist is not None:
+            return [Offer(start, therapist.pk) for start in self.by_therapist.get(therapist.pk, [])]
+        return [Offer(slot.start, slot.therapist_id) for slot in self.any_therapist]
 
     def room_for(self, start: datetime) -> int | None:
         """Return the id of the room the engine would give a session at ``start``."""

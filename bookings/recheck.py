@@ -39,10 +39,7 @@ def nearest_offers(
         end_date=day + timedelta(days=8),
         therapists=[therapist] if therapist else None,
     )
-    if therapist is not None:
-        offers = [Offer(s, therapist.pk) for s in found.by_therapist.get(therapist.pk, [])]
-    else:
-        offers = [Offer(slot.start, slot.therapist_id) for slot in found.any_therapist]
+    offers = found.offers(therapist)
     offers.sort(key=lambda offer: (abs(offer.start - start), offer.start))
     return sorted(offers[:OFFERS], key=lambda offer: offer.start)
 
@@ -67,10 +64,7 @@ def confirm_offer(
         therapists=[therapist] if therapist else None,
         ignoring=ignoring,
     )
-    if therapist is not None:
-        therapist_id = therapist.pk if start in found.by_therapist.get(therapist.pk, []) else None
-    else:
-        therapist_id = next((s.therapist_id for s in found.any_therapist if s.start == start), None)
+    therapist_id = next((o.therapist_id for o in found.offers(therapist) if o.start == start), None)
     room_id = found.room_for(start) if therapist_id is not None else None
     if therapist_id is None and therapist is not None and _at_cap(found, therapist, day, policy):
         raise full_day(

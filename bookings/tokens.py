@@ -9,21 +9,23 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from bookings.models import Appointment, LookupToken, ManageToken
+from bookings.models import Appointment, LookupToken, ManageToken, Therapist
+from bookings.models.appointments import DETAILS as APPOINTMENT_DETAILS
 
 # What issue_manage_token() hands out: URL-safe base64, of a length we could have issued.
 _SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 LOOKUP_LIFETIME = timedelta(days=1)
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
+    """Return the SHA-256 digest under which a secret link's token is stored."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_manage_token(appointment: Appointment) -> str:
     """Return a new raw manage token for `appointment` (only its digest is stored)."""
     token = secrets.token_urlsafe(24)  # 192 random bits
-    ManageToken.objects.create(appointment=appointment, digest=_digest(token))
+    ManageToken.objects.create(appointment=appointment, digest=digest(token))
     return token
 
 
@@ -32,13 +34,8 @@ def appointment_for_token(token: str, *, now: datetime) -> Appointment | None:
     if not _SHAPE.fullmatch(token):
         return None
     found = (
-        ManageToken.objects.filter(digest=_digest(token), revoked_at__isnull=True)
-        .select_related(
-            "appointment__client",
-            "appointment__therapist",
-            "appointment__room",
-            "appointment__service_length__service",
-        )
+        ManageToken.objects.filter(digest=digest(token), revoked_at__isnull=True)
+        .select_related(*(f"appointment__{name}" for name in APPOINTMENT_DETAILS))
         .first()
     )
     if found is None or found.appointment.end <= now:
@@ -54,7 +51,7 @@ def revoke_manage_tokens(appointment: Appointment, *, now: datetime) -> int:
 def was_issued(token: str) -> bool:
     """Return whether `token` is a manage link we issued, whether or not it still works."""
     return (
-        bool(_SHAPE.fullmatch(token)) and ManageToken.objects.filter(digest=_digest(token)).exists()
+        bool(_SHAPE.fullmatch(token)) and ManageToken.objects.filter(digest=digest(token)).exists()
     )
 
 
@@ -70,7 +67,7 @@ def issue_lookup_token(email: str, *, now: datetime) -> str:
     """Return a new raw "find my bookings" token for `email`, good for a day (digest stored)."""
     token = secrets.token_urlsafe(24)  # 192 random bits
     LookupToken.objects.create(
-        digest=_digest(token),
+        digest=digest(token),
         email=email.strip().lower(),
         created_at=now,
         expires_at=now + LOOKUP_LIFETIME,
@@ -89,11 +86,11 @@ def redeem_lookup_token(token: str, *, now: datetime) -> LookupToken:
         raise FindLinkRefused("expired")
     if not _SHAPE.fullmatch(token):
         raise FindLinkRefused("invalid")
-    digest = _digest(token)
-    live = LookupToken.objects.filter(digest=digest, used_at__isnull=True, expires_at__gt=now)
+    hashed = digest(token)
+    live = LookupToken.objects.filter(digest=hashed, used_at__isnull=True, expires_at__gt=now)
     if live.update(used_at=now):
-        return LookupToken.objects.get(digest=digest)
-    found = LookupToken.objects.filter(digest=digest).first()
+        return LookupToken.objects.get(digest=hashed)
+    found = LookupToken.objects.filter(digest=hashed).first()
     if found is None:
         raise FindLinkRefused("invalid")
     raise FindLinkRefused("used" if found.used_at is not None else "expired")
@@ -103,3 +100,14 @@ def expire_lookup_tokens(email: str, *, now: datetime) -> int:
     """End every unused "find my bookings" link for `email`; return how many were live."""
     live = LookupToken.objects.filter(email__iexact=email, used_at__isnull=True, expires_at__gt=now)
     return live.update(expires_at=now)
+
+
+def issue_feed_token(therapist: Therapist) -> str:
+    """Return a new raw calendar-feed token for `therapist`, revoking the old one.
+
+    Only its digest is stored, so the feed's URL can be shown once and never again.
+    """
+    token = secrets.token_urlsafe(32)  # 256 random bits
+    therapist.feed_token_digest = digest(token)
+    therapist.save(update_fields=["feed_token_digest"])
+    return token

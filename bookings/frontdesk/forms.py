@@ -13,7 +13,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from bookings import roles
+from bookings import clock, roles
 from bookings.booking import ClientDetails
 from bookings.clock import clinic_tz
 from bookings.models import Appointment, Client, Room, Therapist
@@ -49,16 +49,15 @@ def _refresh_hidden(form: forms.Form, name: str, value: str) -> None:
     form.data[name] = value
 
 
-def local_instant(day: date, clock: time) -> datetime:
-    """Return the aware instant the clinic's clocks show `clock` on `day`.
+def local_instant(day: date, at: time) -> datetime:
+    """Return the aware instant the clinic's clocks show `at` on `day`.
 
     Raises ValidationError for a wall time the clocks skip (spring forward).
     """
-    tz = clinic_tz()
-    moment = datetime.combine(day, clock.replace(second=0, microsecond=0), tzinfo=tz)
-    if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != moment.replace(tzinfo=None):
+    instant = clock.instant_at(datetime.combine(day, at.replace(second=0, microsecond=0)))
+    if instant is None:
         raise ValidationError("That time does not exist that day: the clocks go forward.")
-    return moment
+    return instant
 
 
 class DateInput(forms.DateInput):

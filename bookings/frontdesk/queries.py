@@ -28,7 +28,6 @@ from clinic.models import OpeningHours
 
 Status = Appointment.Status
 Hours = list[tuple[time, time]]
-CALENDAR_RELATED = ("client", "therapist", "room", "service_length__service")
 
 
 def day_bounds(first: date, days: int = 1) -> tuple[datetime, datetime]:
@@ -105,7 +104,7 @@ def opening_hours(days: list[date]) -> dict[int, Hours]:
 def _calendar_appointments(start: datetime, end: datetime) -> QuerySet:
     return (
         Appointment.objects.filter(start__lt=end, end__gt=start)
-        .select_related(*CALENDAR_RELATED)
+        .with_details()
         .order_by("start", "pk")
     )
 
@@ -172,7 +171,7 @@ def feed_appointments(therapist: Therapist, *, now: datetime) -> QuerySet:
     return (
         Appointment.objects.filter(therapist=therapist, end__gte=now - timedelta(days=31))
         .exclude(status=Status.NO_SHOW)
-        .select_related("client", "room", "service_length__service")
+        .with_details()
         .order_by("start")
     )
 
@@ -190,9 +189,7 @@ def therapist_for_feed_digest(digest: str) -> Therapist | None:
 def appointment_with_history(pk: int) -> Appointment | None:
     """Return the appointment with everything its page shows, history included."""
     appointment = (
-        Appointment.objects.select_related(*CALENDAR_RELATED, "client__intake")
-        .filter(pk=pk)
-        .first()
+        Appointment.objects.with_details().select_related("client__intake").filter(pk=pk).first()
     )
     if appointment is not None:
         changes = AppointmentChange.objects.filter(appointment=appointment).select_related("by")
@@ -244,9 +241,7 @@ def client_history(client: Client, *, now: datetime, limit: int = 100) -> Client
     policy = BookingPolicy.load()
     cutoff = timedelta(hours=policy.change_cutoff_hours)
     visits = list(
-        Appointment.objects.filter(client=client)
-        .select_related("therapist", "room", "service_length__service")
-        .order_by("-start")[:limit]
+        Appointment.objects.filter(client=client).with_details().order_by("-start")[:limit]
     )
     counts = Appointment.objects.filter(client=client).aggregate(
         no_shows=Count("pk", filter=Q(status=Status.NO_SHOW), distinct=True),

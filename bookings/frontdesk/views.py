@@ -6,8 +6,6 @@ The request log records route patterns only, so neither that secret nor anything
 client told us reaches a log line.
 """
 
-import hashlib
-import secrets
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
@@ -20,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bookings import calendar, roles
+from bookings import calendar, roles, tokens
 from bookings.frontdesk import queries as desk_queries
 from bookings.frontdesk.forms import DayForm, StaffAuthenticationForm
 from bookings.frontdesk.grid import build_rows
@@ -127,19 +125,13 @@ def my_schedule(request: HttpRequest, therapist: Therapist) -> HttpResponse:
     return render(request, "staff/my_schedule.html", context)
 
 
-def feed_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @therapist_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_calendar(request: HttpRequest, therapist: Therapist) -> HttpResponse:
     """Show whether a calendar feed exists; POST issues a new secret URL, revoking the old."""
     feed_url = None
     if request.method == "POST":
-        token = secrets.token_urlsafe(32)  # 256 random bits; only the digest is kept
-        therapist.feed_token_digest = feed_digest(token)
-        therapist.save(update_fields=["feed_token_digest"])
+        token = tokens.issue_feed_token(therapist)
         # Shown once, in this response only: it is not stored and cannot be shown again.
         feed_url = request.build_absolute_uri(reverse("staff:feed", args=[token]))
     context = {
@@ -155,7 +147,7 @@ def my_calendar(request: HttpRequest, therapist: Therapist) -> HttpResponse:
 @require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """Return a therapist's calendar (.ics): times, services, client first names only."""
-    therapist = desk_queries.therapist_for_feed_digest(feed_digest(token))
+    therapist = desk_queries.therapist_for_feed_digest(tokens.digest(token))
     if therapist is None:
         raise Http404("No such calendar.")
     appointments = desk_queries.feed_appointments(therapist, now=timezone.now())

@@ -198,7 +198,7 @@ def _change(
         with transaction.atomic():
             locked = (
                 Appointment.objects.select_for_update(of=("self",))
-                .select_related(*desk_queries.CALENDAR_RELATED)
+                .with_details()
                 .filter(pk=pk)
                 .first()
             )

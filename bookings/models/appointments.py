@@ -35,7 +35,15 @@ ACTIVE_STATUSES = [
 ]
 
 
+# What a page or an email shows of an appointment, joined in one query wherever it is read.
+DETAILS = ("client", "therapist", "room", "service_length__service")
+
+
 class AppointmentQuerySet(models.QuerySet):
+    def with_details(self) -> "AppointmentQuerySet":
+        """Return these appointments with their client, therapist, room and service joined."""
+        return self.select_related(*DETAILS)
+
     def active(self) -> "AppointmentQuerySet":
         """Return appointments that hold their time (not cancelled, not a no-show)."""
         return self.filter(status__in=ACTIVE_STATUSES)

@@ -9,7 +9,7 @@ intake has its own form (``intake_forms.py``), after the time is secured.
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
 from django import forms
@@ -18,7 +18,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from bookings import consent
+from bookings import clock, consent
 from bookings.booking import ClientDetails
 from bookings.clock import clinic_tz
 from bookings.errors import SlotTaken
@@ -46,18 +46,14 @@ class StartField(forms.Field):
         if value in self.empty_values:
             return None
         match = _START.fullmatch(str(value).strip())
-        tz = clinic_tz()
         try:
             wall = datetime(*map(int, match.groups()))
-            # fold=0: an hour repeated when the clocks go back means its first occurrence,
-            # the one offered.
-            instant = wall.replace(tzinfo=tz).astimezone(UTC)
-            back = instant.astimezone(tz).replace(tzinfo=None)
+            instant = clock.instant_at(wall)
         except (AttributeError, ValueError, OverflowError):  # no match, no such date, year 1
             raise ValidationError(
                 "That time isn't valid. Please choose one from the list."
             ) from None
-        if back != wall:
+        if instant is None:
             raise ValidationError(
                 "That time doesn't exist: the clocks go forward that night. Please choose another."
             )

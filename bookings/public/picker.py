@@ -122,10 +122,7 @@ class Request:
             therapists=[self.therapist] if self.therapist else None,
             ignoring=self.ignoring,
         )
-        if self.therapist is not None:
-            starts = found.by_therapist.get(self.therapist.pk, [])
-        else:
-            starts = [slot.start for slot in found.any_therapist]
+        starts = [offer.start for offer in found.offers(self.therapist)]
         if self.ignoring is not None:  # moving to where it already is would change nothing
             starts = [start for start in starts if start != self.ignoring.start]
         return starts

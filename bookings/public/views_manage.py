@@ -312,7 +312,7 @@ def _upcoming(email: str):
             status=Appointment.Status.BOOKED,
             end__gt=timezone.now(),
         )
-        .select_related("therapist", "service_length__service")
+        .with_details()
         .order_by("start")
     )
 

@@ -83,3 +83,12 @@ def test_the_template_filters_write_the_same_and_leave_empty_values_empty():
         "Wed, Dec 2, 2026, 2:00 PM | Wed, Dec 2, 2:00 PM | 12:00\N{EN DASH}1:00 PM | "
         "Wed Dec 2 | EST | ."
     )
+
+
+def test_a_wall_time_the_clocks_skip_has_no_instant_and_a_repeated_one_is_the_first():
+    assert clock.instant_at(datetime(2027, 3, 14, 2, 30)) is None  # spring forward
+    assert clock.instant_at(datetime(2027, 3, 14, 3, 0)) == datetime(2027, 3, 14, 7, tzinfo=UTC)
+    # 1:30 AM on Nov 7, 2027 happens twice: the first, still EDT, is 5:30 UTC.
+    assert clock.instant_at(datetime(2027, 11, 7, 1, 30)) == datetime(
+        2027, 11, 7, 5, 30, tzinfo=UTC
+    )
