@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from bookings import emails
 from bookings.models import Appointment, BookingPolicy, ClientMessage
 from bookings.models.appointments import DETAILS as APPOINTMENT_DETAILS
 
@@ -162,8 +163,6 @@ def _retry_later(message: ClientMessage, *, now: datetime) -> str:
 
 def deliver(message_id: int) -> str:
     """Send one pending message; retry a passing failure later, give up on a final one."""
-    from bookings import emails
-
     with transaction.atomic():
         message = (
             ClientMessage.objects.select_for_update(skip_locked=True, of=("self",))
