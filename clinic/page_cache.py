@@ -78,6 +78,14 @@ def committed_token() -> str | None:
     return row[0] if row else ""
 
 
+def close_own_connection() -> None:
+    """Close this thread's token connection (tests do, before the test database is dropped)."""
+    conn = getattr(_own, "connection", None)
+    if conn is not None:
+        conn.close()
+    _own.connection = None
+
+
 def bump(**_signal_kwargs) -> None:
     """Replace the content token, inside the caller's transaction (an admin save's).
 

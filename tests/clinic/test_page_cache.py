@@ -141,3 +141,17 @@ def test_a_cached_hit_skips_sessions_and_sign_in(client, demo):
     # Answered above the session and authentication middleware: no user was ever loaded.
     assert not hasattr(response.wsgi_request, "user")
     assert not hasattr(response.wsgi_request, "session")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_token_is_read_on_the_threads_own_connection(client, demo):
+    client.get("/visit/")
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/visit/")
+    assert len(ctx.captured_queries) == 0  # the token query went over the thread's own
+
+    profile = ClinicProfile.load()
+    profile.phone = "(404) 555-0177"
+    profile.save()  # committed at once: no test transaction here
+
+    assert "(404) 555-0177" in client.get("/visit/").text
