@@ -4,7 +4,9 @@ Needs Node and the pinned Lighthouse from package.json (``make lighthouse-tools`
 ``npm ci``), Debian's Chromium at /usr/bin/chromium and a migrated database with the demo
 clinic loaded. Run from the project root:
 
-    DATABASE_URL=postgresql:///clinic .venv/bin/python bench/lighthouse.py
+    DATABASE_URL=postgresql:///clinic .venv/bin/python bench/lighthouse.py [PATH...]
+
+(paths audit only those pages, e.g. to repeat one a busy machine slowed down).
 
 It serves the site with gunicorn as production does (bench/pages_public.serve) and prints
 one JSON line per page, then the worst of each figure. Goals: performance >= 95,
@@ -59,7 +61,7 @@ def main() -> None:
     process = serve(port, workers=2, threads=2)
     rows = []
     try:
-        for path in PAGES:
+        for path in sys.argv[1:] or PAGES:
             row = {"page": path} | audit(f"http://127.0.0.1:{port}{path}")
             rows.append(row)
             print(json.dumps(row), flush=True)

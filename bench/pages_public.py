@@ -11,7 +11,8 @@ one JSON line per path: mean and p95 latency in ms, the requests/s that latency 
 closed loop, and the throughput ratio to ``/robots.txt`` (the trivial view: no template, no
 database) measured in the same run, interleaved so both see the same machine load. Public
 pages come from the page cache while the content is unchanged (clinic/page_cache.py), so
-the figure is the cost of a cached page: one content-version query plus the middleware.
+the figure is the cost of a cached page: the middleware above the page cache, one
+content-version query on the thread's own connection, and sending the page.
 Client and server share the machine.
 """
 

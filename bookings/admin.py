@@ -5,8 +5,10 @@ from itertools import pairwise
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from bookings import clock
 from bookings.models import (
@@ -15,6 +17,7 @@ from bookings.models import (
     Client,
     ClinicClosure,
     DateHours,
+    LookupToken,
     Room,
     Therapist,
     TimeOff,
@@ -192,3 +195,50 @@ class AppointmentAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class LookupStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
+        return [("open", "not yet opened"), ("used", "opened"), ("expired", "expired unopened")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        return {
+            "open": lambda: queryset.filter(used_at=None, expires_at__gt=now),
+            "used": lambda: queryset.exclude(used_at=None),
+            "expired": lambda: queryset.filter(used_at=None, expires_at__lte=now),
+        }.get(self.value(), lambda: queryset)()
+
+
+@admin.register(LookupToken)
+class LookupTokenAdmin(admin.ModelAdmin):
+    """ "Find my bookings" links, to answer "did my link arrive, did it work?": read only.
+
+    The digest is never shown (it is useless to a person and only a key's shadow), and
+    there is no search: a search would put the email address in the admin's URL.
+    """
+
+    list_display = ["pk", "email", "created_at", "expires_at", "used_at", "state"]
+    list_filter = [LookupStateFilter]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    fields = ["email", "created_at", "expires_at", "used_at", "state"]
+    readonly_fields = fields
+
+    @admin.display(description="state")
+    def state(self, obj: LookupToken) -> str:
+        if obj.used_at:
+            return "opened"
+        return "expired unopened" if obj.expires_at <= timezone.now() else "not yet opened"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # links are only ever made by "find my bookings", which emails them
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False  # revoking is "Revoke all links" on the client's page, with its history

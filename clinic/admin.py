@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model
 from django.http import HttpRequest
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -10,12 +11,13 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from reversion.admin import VersionAdmin
 
-from clinic import pictures
+from clinic import pictures, views
 from clinic.admin_site import is_clinic_admin
+from clinic.drafts import DraftAdmin
 from clinic.models import (
     ClinicProfile,
-    HomeSection,
     OpeningHours,
+    PageSection,
     Picture,
     Review,
     TherapistProfile,
@@ -35,16 +37,10 @@ class ClinicProfileAdmin(VersionAdmin):
         (
             "Visiting",
             {
-                "fields": [
-                    "map_url",
-                    "parking",
-                    "transit",
-                    "accessibility",
-                    "what_to_wear",
-                    "payment_methods",
-                    "receipts",
-                    "cancellation_policy",
-                ]
+                "fields": ["map_url", "parking", "what_to_wear", "cancellation_policy"],
+                "description": "Shown on the visit page and in booking confirmations. The "
+                "visit page's other sections (transit, accessibility, paying and receipts) "
+                "are page sections.",
             },
         ),
         ("Reviews", {"fields": ["review_markup"]}),
@@ -105,10 +101,28 @@ for model, model_admin in [(TOTPDevice, AuthenticatorAdmin), (StaticDevice, Reco
     admin.site.register(model, model_admin)
 
 
-@admin.register(HomeSection)
-class HomeSectionAdmin(VersionAdmin):
-    list_display = ["heading", "published", "ordering"]
+@admin.register(PageSection)
+class PageSectionAdmin(DraftAdmin):
+    """Sections of the home and visit pages: drafted, previewed, published, kept (History)."""
+
+    list_display = ["heading", "page", "published", "draft_state", "ordering"]
     list_editable = ["published", "ordering"]
+    list_filter = ["page", "published"]
+    fieldsets = [
+        (None, {"fields": ["page", "heading", "draft_body", "preview"]}),
+        ("Publishing", {"fields": ["publish", "published", "ordering"]}),
+    ]
+
+    def preview_url(self, obj: PageSection) -> str:
+        return reverse("admin:clinic_pagesection_preview", kwargs={"page": obj.page})
+
+    def get_urls(self) -> list:
+        preview = path(
+            "preview/<str:page>/",
+            self.admin_site.admin_view(views.page_preview),
+            name="clinic_pagesection_preview",
+        )
+        return [preview, *super().get_urls()]
 
 
 @admin.register(Review)
@@ -120,10 +134,29 @@ class ReviewAdmin(VersionAdmin):
 
 
 @admin.register(TherapistProfile)
-class TherapistProfileAdmin(VersionAdmin):
-    list_display = ["therapist", "license_number", "practicing_since"]
+class TherapistProfileAdmin(DraftAdmin):
+    """Therapist pages: the profile is a draft until published; every save is kept."""
+
+    list_display = ["therapist", "license_number", "practicing_since", "draft_state"]
+    list_select_related = ["therapist"]
     autocomplete_fields = ["photo"]
     search_fields = ["therapist__name", "license_number"]
+    fieldsets = [
+        (None, {"fields": ["therapist", "license_number", "practicing_since"]}),
+        ("Picture", {"fields": ["photo", "portrait", "portrait_alt"]}),
+        ("Profile page", {"fields": ["draft_bio", "preview", "publish"]}),
+    ]
+
+    def preview_url(self, obj: TherapistProfile) -> str:
+        return reverse("admin:clinic_therapistprofile_preview", kwargs={"pk": obj.pk})
+
+    def get_urls(self) -> list:
+        preview = path(
+            "preview/<int:pk>/",
+            self.admin_site.admin_view(views.therapist_preview),
+            name="clinic_therapistprofile_preview",
+        )
+        return [preview, *super().get_urls()]
 
 
 class PictureForm(forms.ModelForm):

@@ -6,7 +6,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 CONTENT_MODELS = [
     "clinic.ClinicProfile",
     "clinic.OpeningHours",
-    "clinic.HomeSection",
+    "clinic.PageSection",
     "clinic.Review",
     "clinic.TherapistProfile",
     "clinic.Picture",

@@ -21,26 +21,6 @@ PROFILE = {
         "Free parking in the lot in front of the building, with two accessible spaces beside "
         "the entrance. No permit or validation needed."
     ),
-    "transit": (
-        "MARTA's North Springs and Sandy Springs stations on the Red Line are a short ride "
-        "away; bus routes along Roswell Road stop across the street. There is a bike rack by "
-        "the front door."
-    ),
-    "accessibility": (
-        "Step-free entrance from the parking lot. We are on the second floor; the elevator is "
-        "to the left of the lobby. Our treatment tables raise and lower, and the restroom on "
-        "our floor is wheelchair accessible. Tell us when you book if you need anything else."
-    ),
-    "payment_methods": (
-        "We take Visa, Mastercard, American Express, Discover, Apple Pay and Google Pay, and "
-        "HSA or FSA cards. You pay after your session; nothing is charged when you book."
-    ),
-    "receipts": (
-        "Ask at the front desk, or reply to your confirmation email, for an itemized receipt "
-        "with your therapist's Georgia license number. Many HSA and FSA plans reimburse "
-        "massage with a letter of medical necessity from your doctor. We do not bill "
-        "insurance directly, but the receipt has what most insurers ask for."
-    ),
     "hero_heading": "Sports massage built for runners",
     "hero_text": (
         "Whether you are building toward your first half marathon, deep in a training block "

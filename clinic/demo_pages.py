@@ -1,4 +1,4 @@
-"""The demo clinic's page content: home sections, reviews, FAQs and therapist profiles.
+"""The demo clinic's page content: page sections, reviews, FAQs and therapist profiles.
 
 Loaded by `manage.py seed_demo` beside clinic/demo_content.py. License numbers are
 placeholders in the Georgia format for the clinic to replace in the admin; the reviews
@@ -31,6 +31,41 @@ HOME_SECTIONS = [
   energy.
 - **A calmer head.** Massage helps your nervous system settle after big weeks and races,
   which shows up in your sleep and your motivation.
+""",
+    },
+]
+
+# The visit page's own sections, beside the address, hours, parking and policy it always shows.
+VISIT_SECTIONS = [
+    {
+        "heading": "By transit or bike",
+        "ordering": 1,
+        "body": """\
+MARTA's Red Line stops at North Springs and Sandy Springs stations, a short ride away, and
+the buses along Roswell Road stop across the street. Cycling over? There is a bike rack by
+the front door.
+""",
+    },
+    {
+        "heading": "Accessibility",
+        "ordering": 2,
+        "body": """\
+The entrance from the parking lot is step-free, and the elevator to our second-floor suite
+is on the left of the lobby. Our treatment tables raise and lower, and the restroom on our
+floor is wheelchair accessible. Tell us when you book if anything else would help.
+""",
+    },
+    {
+        "heading": "Paying, HSA/FSA and receipts",
+        "ordering": 3,
+        "body": """\
+You pay after your session; booking charges nothing. We take Visa, Mastercard, American
+Express, Discover, Apple Pay, Google Pay and HSA or FSA cards.
+
+Ask at the front desk, or reply to your confirmation email, for an itemized receipt with
+your therapist's Georgia license number. Many HSA and FSA plans cover massage with a letter
+of medical necessity from your doctor. We do not bill insurance directly, but the receipt
+has what most insurers ask for.
 """,
     },
 ]
@@ -125,8 +160,62 @@ QUESTIONS = {
 }
 
 THERAPIST_PROFILES = {
-    "maya-brooks": {"license_number": "MT012841", "practicing_since": 2014},
-    "daniel-okafor": {"license_number": "MT015307", "practicing_since": 2017},
-    "priya-raman": {"license_number": "MT019552", "practicing_since": 2020},
-    "tom-hadley": {"license_number": "MT008163", "practicing_since": 2009},
+    "maya-brooks": {
+        "license_number": "MT012841",
+        "practicing_since": 2014,
+        "bio": """\
+Maya ran the 10,000 meters in college and still races a marathon most years, so she knows
+from the inside how a training block loads the lower legs. Most of her clients come to her
+with tight calves, a grumbling Achilles or heel pain on the first steps out of bed.
+
+**What to expect:** firm, focused work on the calves, shins and feet, with myofascial release
+where the tissue needs time rather than pressure, and a few stretches to take home.
+
+**Good to know:** she is happy to plan sessions around your race calendar, with a lighter
+flush in race week and recovery work a few days after.
+""",
+    },
+    "daniel-okafor": {
+        "license_number": "MT015307",
+        "practicing_since": 2017,
+        "bio": """\
+Daniel came to massage from trail running, after an IT band that would not settle taught him
+how much the hips drive a runner's knees. He blends myofascial release with deep tissue work
+to free up hips, glutes and the outside of the thigh.
+
+**What to expect:** slow, deliberate pressure and plenty of talk about what he finds and why it
+matters for your stride.
+
+**Good to know:** on Saturday mornings he coaches a local trail group, so he books up fast for
+Friday afternoons.
+""",
+    },
+    "priya-raman": {
+        "license_number": "MT019552",
+        "practicing_since": 2020,
+        "bio": """\
+Priya leads our assisted stretching sessions. She works with a lot of newer runners who are
+raising their mileage for a first half marathon and want the hip and hamstring mobility to
+keep up with it.
+
+**What to expect:** active, guided stretching in athletic clothes, with Priya moving each
+joint through its range while you breathe and relax into it.
+
+**Good to know:** she also gives sports massage, and pairs well with a stretching session the
+same week.
+""",
+    },
+    "tom-hadley": {
+        "license_number": "MT008163",
+        "practicing_since": 2009,
+        "bio": """\
+Tom has worked with endurance athletes for more than fifteen years, many of them masters
+runners and triathletes who want to keep racing well into their fifties and sixties.
+
+**What to expect:** recovery-minded sessions after races and long weeks, with extra time on
+the areas that stiffen with age: calves, hip flexors and the lower back.
+
+**Good to know:** ask him about pacing a comeback after time off; he has seen most of them.
+""",
+    },
 }

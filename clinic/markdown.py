@@ -1,4 +1,4 @@
-"""Markdown for admin-written copy: rendered with Python-Markdown, sanitised with nh3."""
+"""Markdown for admin-written copy: rendered with Python-Markdown, sanitized with nh3."""
 
 import markdown
 import nh3

@@ -26,6 +26,8 @@ class RequestLogMiddleware:
         match = getattr(request, "resolver_match", None)
         if match is not None:
             route = "/" + match.route
+        elif hasattr(request, "page_cache_route"):
+            route = request.page_cache_route
         elif request.path.startswith("/static/"):
             route = "/static/…"
         else:

@@ -1,6 +1,6 @@
 """The clinic's own profile, its opening hours, and the site content admins edit.
 
-Content models (home sections, reviews, therapist profiles) live here because the
+Content models (page sections, reviews, therapist profiles) live here because the
 site-wide app owns the public pages; the booking domain's Therapist stays as it is and
 gains a public profile through a one-to-one row.
 """
@@ -16,6 +16,7 @@ from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
 from bookings import clock
+from clinic.drafts import Drafted
 from clinic.rich_text import render_rich_text, rich_text_field
 
 
@@ -37,16 +38,6 @@ class ClinicProfile(models.Model):
         "home page heading", max_length=120, default="Sports massage built for runners"
     )
     hero_text = models.TextField("home page introduction", blank=True)
-    transit = models.TextField(blank=True, help_text="Getting here by MARTA, bus or bike.")
-    accessibility = models.TextField(
-        "building accessibility", blank=True, help_text="Step-free access, elevator, restroom."
-    )
-    payment_methods = models.TextField(blank=True, help_text="How clients can pay.")
-    receipts = models.TextField(
-        "HSA/FSA and insurance receipts",
-        blank=True,
-        help_text="What receipts the clinic gives for HSA, FSA or insurance claims.",
-    )
     map_url = models.URLField(
         "map link",
         blank=True,
@@ -198,31 +189,54 @@ class Picture(models.Model):
         return default_storage.url(jpegs[min(1, len(jpegs) - 1)]["name"]) if jpegs else ""
 
 
-class HomeSectionQuerySet(models.QuerySet):
-    def published(self) -> "HomeSectionQuerySet":
+class PageSectionQuerySet(models.QuerySet):
+    def published(self) -> "PageSectionQuerySet":
         return self.filter(published=True)
 
+    def of(self, page: str) -> "PageSectionQuerySet":
+        return self.filter(page=page)
 
-class HomeSection(models.Model):
-    """One section of the home page, below the introduction, in the admin's order."""
 
+class PageSection(Drafted, models.Model):
+    """One section of the home or visit page, in the admin's order, drafted before it is live."""
+
+    DRAFTS = {"draft_body": "body"}
+
+    class Page(models.TextChoices):
+        HOME = "home", "Home page"
+        VISIT = "visit", "Visit page"
+
+    page = models.CharField(max_length=10, choices=Page.choices, default=Page.HOME)
     heading = models.CharField(max_length=120)
-    body = rich_text_field()
+    body = rich_text_field("published text", blank=True, help_text="What the page shows now.")
+    draft_body = rich_text_field(
+        "text",
+        blank=True,
+        help_text="Your working copy. Preview it, then tick “publish the draft” to make it live.",
+    )
     ordering = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
-    published = models.BooleanField(default=True)
+    published = models.BooleanField(
+        default=True, help_text="Unpublished sections are hidden from the public page."
+    )
 
-    objects = HomeSectionQuerySet.as_manager()
+    objects = PageSectionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["ordering", "pk"]
+        ordering = ["page", "ordering", "pk"]
+        verbose_name = "page section"
 
     def __str__(self) -> str:
-        return self.heading
+        return f"{self.get_page_display()}: {self.heading}"
 
     @cached_property
     def body_html(self) -> SafeString:
-        """Return the body, sanitized."""
+        """Return the published text, sanitized."""
         return render_rich_text(self.body)
+
+    @cached_property
+    def draft_html(self) -> SafeString:
+        """Return the draft text, sanitized (for staff previews only)."""
+        return render_rich_text(self.draft_body)
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -266,8 +280,10 @@ class Review(models.Model):
         return f"{self.first_name}, {self.rating} stars"
 
 
-class TherapistProfile(models.Model):
+class TherapistProfile(Drafted, models.Model):
     """A therapist's public page details that the booking domain does not need."""
+
+    DRAFTS = {"draft_bio": "bio"}
 
     therapist = models.OneToOneField(
         "bookings.Therapist", on_delete=models.CASCADE, related_name="profile"
@@ -294,12 +310,32 @@ class TherapistProfile(models.Model):
         related_name="+",
         help_text="An uploaded photo; shown instead of the portrait illustration.",
     )
+    bio = rich_text_field(
+        "published profile", blank=True, help_text="What the therapist's page shows now."
+    )
+    draft_bio = rich_text_field(
+        "profile",
+        blank=True,
+        help_text="The therapist's page: training, what they work on, their own running. "
+        "Preview it, then tick “publish the draft” to make it live. (The short paragraph "
+        "on the therapists list is the therapist's bio.)",
+    )
 
     class Meta:
         verbose_name = "therapist profile"
 
     def __str__(self) -> str:
         return f"Profile of {self.therapist}"
+
+    @cached_property
+    def bio_html(self) -> SafeString:
+        """Return the published profile, sanitized."""
+        return render_rich_text(self.bio)
+
+    @cached_property
+    def draft_html(self) -> SafeString:
+        """Return the draft profile, sanitized (for staff previews only)."""
+        return render_rich_text(self.draft_bio)
 
     @property
     def years_in_practice(self) -> int:

@@ -1,20 +1,27 @@
 """Public pages cached under a content version, so an edit shows at once on every process.
 
 Each web process keeps rendered public pages in its own cache (Django's default
-local-memory cache) under a key made of the page's path, the clinic's date and the content
-version token (table clinic_content_version). Saving or deleting anything a public page
-shows replaces that token in the same transaction as the save (signals connected in
-ClinicConfig.ready), so the next request on any process misses the old entries: one small
-query per request buys correctness without a shared cache. Requests with a session cookie
-(staff) or a query string, and answers other than a plain 200, are never cached; drafts are
-previewed only in the admin.
+local-memory cache), each stored with the content version token it was rendered under and
+the clinic's date. Saving or deleting anything a public page shows replaces that token in
+the same transaction as the save (signals connected in ClinicConfig.ready), so the next
+request on any process sees a token no entry carries and renders afresh: one tiny query per
+cached hit buys correctness without a shared cache.
+
+Views marked @cached_public_page store their answers; PageCacheMiddleware serves them,
+high in the middleware stack, so a cached hit skips sessions, CSRF, authentication, the
+second factor and URL resolution (none of which an anonymous, cookieless GET of a public
+page needs). Requests with a session cookie (staff) or a query string, and answers other
+than a plain 200, are never cached; drafts are previewed only in the admin.
 """
 
 import hashlib
+import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
+import psycopg
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -24,12 +31,59 @@ from django.utils import timezone
 TIMEOUT = 24 * 60 * 60
 
 
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    token: str  # the content version the page was rendered under
+    day: str  # the clinic's date: pages show years in practice and opening days
+    route: str  # the URL pattern, for the request log
+    content: bytes
+    content_type: str
+
+
 def current_token() -> str:
     """Return the content version token ("" before anything was ever saved)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT token FROM clinic_content_version WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else ""
+
+
+_own = threading.local()
+
+
+def committed_token() -> str | None:
+    """Return the committed token in one round trip, or None when the database is away.
+
+    Each web thread keeps its own autocommit connection for this one query, outside the
+    pool: a pool checkout costs a health-check round trip and Django's connection setup,
+    which is most of a cached page's cost. Inside a transaction (a test's, or a request
+    that saved something) the token is read through that transaction instead.
+    """
+    if connection.in_atomic_block:
+        return current_token()
+    conn = getattr(_own, "connection", None)
+    try:
+        if conn is None or conn.closed:
+            params = connection.get_connection_params()
+            for django_only in ["cursor_factory", "context", "prepare_threshold"]:
+                params.pop(django_only, None)
+            conn = _own.connection = psycopg.connect(**params, autocommit=True, connect_timeout=2)
+        row = conn.execute("SELECT token FROM clinic_content_version WHERE id = 1").fetchone()
+    except psycopg.Error:
+        # A restarted or unreachable database: render normally; reconnect next time.
+        if conn is not None:
+            conn.close()
+        _own.connection = None
+        return None
+    return row[0] if row else ""
+
+
+def close_own_connection() -> None:
+    """Close this thread's token connection (tests do, before the test database is dropped)."""
+    conn = getattr(_own, "connection", None)
+    if conn is not None:
+        conn.close()
+    _own.connection = None
 
 
 def bump(**_signal_kwargs) -> None:
@@ -50,27 +104,52 @@ def bump(**_signal_kwargs) -> None:
 def _cacheable(request: HttpRequest) -> bool:
     return (
         request.method in {"GET", "HEAD"}
-        and not request.GET
+        and not request.META.get("QUERY_STRING")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
     )
 
 
+def _key(path: str) -> str:
+    return "page:" + hashlib.sha256(path.encode()).hexdigest()
+
+
 def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Decorate a public page view: serve it from the cache while the content is unchanged."""
+    """Decorate a public page view: keep its answer for PageCacheMiddleware to serve."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        # The date is in the key because pages show years in practice and opening days.
-        raw = f"{current_token()}:{timezone.localdate().isoformat()}:{request.path}"
-        key = "page:" + hashlib.sha256(raw.encode()).hexdigest()
-        if (hit := cache.get(key)) is not None:
-            content, content_type = hit
-            return HttpResponse(content, content_type=content_type)
+        # Read the token before rendering: content saved after this read is stored under a
+        # token that is already stale, so it is rendered again, never shown stale.
+        token, day = committed_token(), timezone.localdate().isoformat()
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.cookies and not response.streaming:
-            cache.set(key, (response.content, response["Content-Type"]), TIMEOUT)
+        fresh = token is not None and response.status_code == 200
+        if fresh and not response.cookies and not response.streaming:
+            route = "/" + request.resolver_match.route
+            page = CachedPage(token, day, route, response.content, response["Content-Type"])
+            cache.set(_key(request.path), page, TIMEOUT)
         return response
 
     return wrapped
+
+
+class PageCacheMiddleware:
+    """Answer an anonymous GET of a public page from the cache while its content is current.
+
+    Sits above the session, CSRF and authentication middleware (and below the ones that set
+    security headers, so a cached page carries the same headers). A path nobody cached costs
+    one local cache look-up and no query, so other pages pay nothing for it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        page = cache.get(_key(request.path)) if _cacheable(request) else None
+        today = timezone.localdate().isoformat()
+        # The query comes last: a path nobody cached never pays for it.
+        if page and page.day == today and page.token == committed_token():
+            request.page_cache_route = page.route  # for RequestLogMiddleware
+            return HttpResponse(page.content, content_type=page.content_type)
+        return self.get_response(request)

@@ -62,7 +62,11 @@ _CLEANER = nh3.Cleaner(**_allow_list())
 def rich_text_field(*args, **kwargs) -> ProseEditorField:
     """Return a model field edited with the clinic's rich-text editor and sanitized on save."""
     return ProseEditorField(
-        *args, config={"extensions": EXTENSIONS}, sanitize=[_CLEANER.clean], **kwargs
+        *args,
+        config={"extensions": EXTENSIONS},
+        preset="clinic",
+        sanitize=[_CLEANER.clean],
+        **kwargs,
     )
 
 

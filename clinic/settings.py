@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from django.forms import Script
 from django.utils.csp import CSP
 from psycopg_pool import ConnectionPool
 
@@ -138,6 +139,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached public pages are answered here, before sessions and authentication.
+    "clinic.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -225,6 +228,14 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
     if not MEDIA_ORIGIN:
         MEDIA_ORIGIN = f"https://{os.environ['AWS_STORAGE_BUCKET_NAME']}.s3.amazonaws.com"
 
+# The admin's rich-text editor, set up by our own module (static/js/prose_editor.js).
+DJANGO_PROSE_EDITOR_PRESETS = {
+    "clinic": [
+        Script("django_prose_editor/editor.js", type="module"),
+        Script("js/prose_editor.js", type="module"),
+    ]
+}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -268,7 +279,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF],
+    # The nonce is for the one <style> element the admin's rich-text editor adds.
+    "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],

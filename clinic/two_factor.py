@@ -214,7 +214,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 def password_change(request: HttpRequest) -> HttpResponse:
     """Return the staff page for changing one's own password."""
     form = PasswordChangeForm(request.user, request.POST or None)
-    # A signed-in session left open is no licence to guess the password behind it: every
+    # A signed-in session left open is no license to guess the password behind it: every
     # attempt counts, before the old password is checked, so a right guess is refused too.
     if request.method == "POST" and not ratelimit.hit(
         "password-change", str(request.user.pk), limit=ATTEMPT_LIMIT, window=ATTEMPT_WINDOW

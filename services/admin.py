@@ -1,21 +1,14 @@
-from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import path, reverse
-from django.utils.html import format_html
-from reversion.admin import VersionAdmin
 
+from clinic.drafts import DraftAdmin, DraftForm
 from services import views
 from services.models import Question, Service, ServiceLength
 
 
-class ServiceForm(forms.ModelForm):
-    publish = forms.BooleanField(
-        label="publish the draft",
-        required=False,
-        help_text="Make the body above live on the public page when you save.",
-    )
-
+class ServiceForm(DraftForm):
     class Meta:
         model = Service
         fields = [
@@ -39,11 +32,11 @@ class ServiceLengthInline(admin.TabularInline):
 class QuestionInline(admin.StackedInline):
     model = Question
     extra = 0
-    fields = ["question", "answer", "ordering"]
+    fields = ["question", "draft_answer", "ordering"]
 
 
 @admin.register(Service)
-class ServiceAdmin(VersionAdmin):
+class ServiceAdmin(DraftAdmin):
     """Service pages: the body is a draft until published; every save is kept (History)."""
 
     form = ServiceForm
@@ -58,19 +51,9 @@ class ServiceAdmin(VersionAdmin):
         (None, {"fields": ["title", "slug", "summary", "hero", "draft_body", "preview"]}),
         ("Publishing", {"fields": ["publish", "published", "ordering", "seo_description"]}),
     ]
-    readonly_fields = ["preview"]
 
-    @admin.display(description="draft")
-    def draft_state(self, obj: Service) -> str:
-        return "unpublished changes" if obj.has_unpublished_draft else "live"
-
-    @admin.display(description="preview")
-    def preview(self, obj: Service) -> str:
-        if not obj.pk:
-            return "Save the draft to preview it."
-        url = reverse("admin:services_service_preview", kwargs={"slug": obj.slug})
-        note = "The draft differs from the live page." if obj.has_unpublished_draft else ""
-        return format_html('<a href="{}">Preview the saved draft</a> {}', url, note)
+    def preview_url(self, obj: Service) -> str:
+        return reverse("admin:services_service_preview", kwargs={"slug": obj.slug})
 
     def get_urls(self) -> list:
         preview = path(
@@ -80,7 +63,13 @@ class ServiceAdmin(VersionAdmin):
         )
         return [preview, *super().get_urls()]
 
-    def save_model(self, request: HttpRequest, obj: Service, form, change: bool) -> None:
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("questions")  # the draft state
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The answers' drafts go live with the body's, once the inline rows are saved.
         if form.cleaned_data.get("publish"):
-            obj.body = obj.draft_body
-        super().save_model(request, obj, form, change)
+            for question in form.instance.questions.all():
+                question.publish_draft()
+                question.save(update_fields=["answer"])

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
+from clinic.drafts import Drafted
 from clinic.rich_text import render_rich_text, rich_text_field
 
 
@@ -16,8 +17,10 @@ class ServiceQuerySet(models.QuerySet):
         return self.filter(published=True)
 
 
-class Service(models.Model):
+class Service(Drafted, models.Model):
     """A service page: what it is, whom it helps, and how long it can be booked for."""
+
+    DRAFTS = {"draft_body": "body"}
 
     title = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
@@ -77,8 +80,9 @@ class Service(models.Model):
 
     @property
     def has_unpublished_draft(self) -> bool:
-        """Return whether the draft differs from what the public page shows."""
-        return self.draft_body != self.body
+        """Return whether the body's or an answer's draft differs from the live page."""
+        questions = self.questions.all()
+        return super().has_unpublished_draft or any(q.has_unpublished_draft for q in questions)
 
 
 class ServiceLength(models.Model):
@@ -119,13 +123,29 @@ class ServiceLength(models.Model):
         return f"{self.minutes} minutes · ${self.price:,.0f}"
 
 
-class Question(models.Model):
-    """A frequently asked question about a service, answered on its page."""
+class QuestionQuerySet(models.QuerySet):
+    def answered(self) -> "QuestionQuerySet":
+        """Return the questions with a published answer (a new one waits for its service's)."""
+        return self.exclude(answer="")
+
+
+class Question(Drafted, models.Model):
+    """A frequently asked question about a service, answered on its page.
+
+    Its answer is drafted with the service's body and published with it.
+    """
+
+    DRAFTS = {"draft_answer": "answer"}
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="questions")
     question = models.CharField(max_length=200)
-    answer = rich_text_field()
+    answer = rich_text_field("published answer", blank=True)
+    draft_answer = rich_text_field(
+        "answer", blank=True, help_text="Published with the service's draft."
+    )
     ordering = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+
+    objects = QuestionQuerySet.as_manager()
 
     class Meta:
         ordering = ["ordering", "pk"]
@@ -136,5 +156,10 @@ class Question(models.Model):
 
     @cached_property
     def answer_html(self) -> SafeString:
-        """Return the answer, sanitized."""
+        """Return the published answer, sanitized."""
         return render_rich_text(self.answer)
+
+    @cached_property
+    def draft_html(self) -> SafeString:
+        """Return the draft answer, sanitized (for staff previews only)."""
+        return render_rich_text(self.draft_answer)

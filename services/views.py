@@ -50,7 +50,8 @@ def _detail(request: HttpRequest, services, slug: str, *, preview: bool) -> Http
     own_first = Case(When(service=service, then=0), default=1)
     reviews = list(Review.objects.published().order_by(own_first, "ordering", "pk")[:3])
     own = [review for review in reviews if review.service_id == service.pk]
-    questions = list(service.questions.all())
+    # A question shows once its answer is published (the preview shows the drafts).
+    questions = [q for q in service.questions.all() if (q.draft_answer if preview else q.answer)]
     context = {
         "clinic": profile,
         "service": service,
@@ -58,7 +59,7 @@ def _detail(request: HttpRequest, services, slug: str, *, preview: bool) -> Http
         "reviews": reviews,
         "other_services": Service.objects.published().exclude(pk=service.pk),
         "structured_data": schema.service(service, profile, own),
-        "faq_data": schema.faq_page(questions) if questions else None,
+        "faq_data": schema.faq_page(questions) if questions and not preview else None,
         "preview": preview,
         "body": service.draft_html if preview else service.body_html,
     }

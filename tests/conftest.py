@@ -3,6 +3,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from clinic import page_cache
 from clinic.models import ClinicProfile
 from tests import clock, factories
 from tests.helpers import StaffClient
@@ -41,6 +42,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def _run_number(request: pytest.FixtureRequest) -> int:
     return request.param
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _page_cache_connection_closed_before_teardown(django_db_setup):
+    # A page served outside a transaction (transactional tests) opens the page cache's own
+    # connection; the test database cannot be dropped while it is open.
+    yield
+    page_cache.close_own_connection()
 
 
 @pytest.fixture

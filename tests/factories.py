@@ -149,4 +149,5 @@ def make_review(*, service: Service | None = None, **fields) -> Review:
 def make_question(service: Service, **fields) -> Question:
     n = next(_seq)
     defaults = {"question": f"Question {n}?", "answer": f"<p>Answer {n}.</p>", "ordering": n}
-    return Question.objects.create(service=service, **(defaults | fields))
+    fields = defaults | fields
+    return Question.objects.create(service=service, **({"draft_answer": fields["answer"]} | fields))

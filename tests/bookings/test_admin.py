@@ -7,8 +7,17 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from bookings.models import Appointment, BookingPolicy, Therapist, TimeOff, WeeklyHours
+from bookings.models import (
+    Appointment,
+    BookingPolicy,
+    LookupToken,
+    Therapist,
+    TimeOff,
+    WeeklyHours,
+)
+from bookings.tokens import issue_lookup_token
 from tests.factories import (
     make_appointment,
     make_client,
@@ -281,3 +290,23 @@ def test_the_booking_policy_is_one_row_admins_edit_but_cannot_add_or_delete(admi
         90,
         6,
     )
+
+
+def test_find_my_bookings_links_are_listed_read_only_without_digest(admin_client):
+    raw = issue_lookup_token("runner@example.com", now=timezone.now())
+    link = LookupToken.objects.get()
+
+    listing = admin_client.get(reverse("admin:bookings_lookuptoken_changelist"))
+    page = admin_client.get(reverse("admin:bookings_lookuptoken_change", args=[link.pk]))
+
+    assert listing.status_code == page.status_code == 200
+    assert "runner@example.com" in listing.text and "not yet opened" in listing.text
+    for response in [listing, page]:
+        assert link.digest not in response.text and raw not in response.text
+        assert 'name="q"' not in response.text  # no search: it would put an email in a URL
+        assert "runner%40example.com" not in response.text
+    assert 'name="email"' not in page.text  # nothing to edit
+    assert admin_client.get(reverse("admin:bookings_lookuptoken_add")).status_code == 403
+    delete = reverse("admin:bookings_lookuptoken_delete", args=[link.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert LookupToken.objects.filter(pk=link.pk).exists()

@@ -10,7 +10,7 @@ import time_machine
 from django.core.management import call_command
 
 from bookings.models import Therapist
-from clinic.models import ClinicProfile, HomeSection, Review
+from clinic.models import ClinicProfile, PageSection, Review
 from services.models import Service
 from tests import factories
 from tests.helpers import json_ld
@@ -213,10 +213,10 @@ def test_public_copy_is_in_us_english(client, demo, path):
 
 
 def test_home_sections_come_from_the_admin_in_their_order(client, demo):
-    HomeSection.objects.create(
+    PageSection.objects.create(
         heading="Race-week tune-ups", body="<p>Light and <strong>loose</strong>.</p>", ordering=0
     )
-    HomeSection.objects.filter(heading="Why runners come back").update(published=False)
+    PageSection.objects.filter(heading="Why runners come back").update(published=False)
 
     html = client.get("/").text
 
@@ -234,7 +234,7 @@ def test_home_heading_and_introduction_come_from_the_clinic_profile(client, demo
 
 
 def test_seed_demo_twice_creates_no_duplicate_content(demo):
-    counts = (Review.objects.count(), HomeSection.objects.count())
+    counts = (Review.objects.count(), PageSection.objects.count())
     call_command("seed_demo", stdout=io.StringIO())
 
-    assert (Review.objects.count(), HomeSection.objects.count()) == counts
+    assert (Review.objects.count(), PageSection.objects.count()) == counts

@@ -1,5 +1,6 @@
 """Public pages come from a cache keyed by a content version that every admin save replaces."""
 
+import re
 import urllib.request
 from contextlib import ExitStack
 
@@ -114,3 +115,43 @@ def test_an_edit_shows_at_once_on_every_web_process(demo):
 
         for base in servers:
             assert "Fascia release" in _get(f"{base}/services/myofascial-release/")
+
+
+def test_a_cached_page_has_the_same_headers_and_logs_its_route(client, demo, caplog):
+    first = client.get("/visit/")
+    caplog.clear()
+    with caplog.at_level("INFO", logger="clinic.requests"):
+        again = client.get("/visit/")
+
+    def policy(response) -> str:  # the JSON-LD's nonce differs per answer; it needs none
+        return re.sub(r" 'nonce-[^']+'", "", response["Content-Security-Policy"])
+
+    assert "unsafe-inline" not in policy(again) and policy(again) == policy(first)
+    for header in ["X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"]:
+        assert again[header] == first[header]
+    assert again["Content-Type"] == first["Content-Type"]
+    assert [r.getMessage().split()[:3] for r in caplog.records] == [["GET", "/visit/", "200"]]
+
+
+def test_a_cached_hit_skips_sessions_and_sign_in(client, demo):
+    client.get("/")
+
+    response = client.get("/")
+
+    # Answered above the session and authentication middleware: no user was ever loaded.
+    assert not hasattr(response.wsgi_request, "user")
+    assert not hasattr(response.wsgi_request, "session")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_token_is_read_on_the_threads_own_connection(client, demo):
+    client.get("/visit/")
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/visit/")
+    assert len(ctx.captured_queries) == 0  # the token query went over the thread's own
+
+    profile = ClinicProfile.load()
+    profile.phone = "(404) 555-0177"
+    profile.save()  # committed at once: no test transaction here
+
+    assert "(404) 555-0177" in client.get("/visit/").text

@@ -28,7 +28,7 @@ from bookings.models import (
 from clinic import demo_content as demo
 from clinic import demo_pages
 from clinic.markdown import render_markdown
-from clinic.models import ClinicProfile, HomeSection, OpeningHours, Review, TherapistProfile
+from clinic.models import ClinicProfile, OpeningHours, PageSection, Review, TherapistProfile
 from services.models import Question, Service, ServiceLength
 
 
@@ -113,11 +113,19 @@ class Command(BaseCommand):
 
     @staticmethod
     def load_pages(services: dict, therapists: dict) -> None:
-        """Load the home sections, reviews, FAQs and therapist profiles, keyed so reruns update."""
-        for data in demo_pages.HOME_SECTIONS:
-            HomeSection.objects.update_or_create(
-                heading=data["heading"], defaults=data | {"body": render_markdown(data["body"])}
-            )
+        """Load the page sections, reviews, FAQs and therapist profiles, keyed so reruns update."""
+        pages = [
+            (PageSection.Page.HOME, demo_pages.HOME_SECTIONS),
+            (PageSection.Page.VISIT, demo_pages.VISIT_SECTIONS),
+        ]
+        for page, sections in pages:
+            for data in sections:
+                html = render_markdown(data["body"])  # published as drafted
+                PageSection.objects.update_or_create(
+                    page=page,
+                    heading=data["heading"],
+                    defaults=data | {"body": html, "draft_body": html},
+                )
         for data in demo_pages.REVIEWS:
             Review.objects.update_or_create(
                 first_name=data["first_name"],
@@ -129,14 +137,21 @@ class Command(BaseCommand):
                 Question.objects.update_or_create(
                     service=services[slug],
                     question=question,
-                    defaults={"answer": f"<p>{escape(answer)}</p>", "ordering": ordering},
+                    defaults={
+                        "answer": f"<p>{escape(answer)}</p>",
+                        "draft_answer": f"<p>{escape(answer)}</p>",
+                        "ordering": ordering,
+                    },
                 )
         for slug, data in demo_pages.THERAPIST_PROFILES.items():
             name = therapists[slug].name
+            bio = render_markdown(data["bio"])
             TherapistProfile.objects.update_or_create(
                 therapist=therapists[slug],
                 defaults={
                     **data,
+                    "bio": bio,
+                    "draft_bio": bio,
                     "portrait": f"img/therapists/{slug}.svg",
                     "portrait_alt": f"Illustrated portrait of {name}",
                 },
