@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from bookings import queries
+from bookings import availability_cache, queries
 from bookings.models import Appointment, BookingPolicy, Therapist
 from services.models import ServiceLength
 
@@ -113,6 +113,16 @@ class Request:
 
     def starts(self, start_date: date, end_date: date) -> list[datetime]:
         """Return the free UTC starts for start_date <= local day < end_date."""
+        if self.ignoring is None:  # kept per day until something they depend on changes
+            found = availability_cache.offered(
+                service_length=self.length,
+                policy=self.policy,
+                now=self.now,
+                start_date=start_date,
+                end_date=end_date,
+                therapist=self.therapist,
+            )
+            return [slot.start for slot in found]
         found = queries.available_slots(
             service_length=self.length,
             policy=self.policy,
