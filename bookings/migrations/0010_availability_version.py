@@ -84,10 +84,14 @@ BEGIN
 END $$;
 """  # noqa: S608 - only the status list is interpolated
 
-APPOINTMENT_COLUMNS = [
-    "status", "therapist_id", "room_id", "start", "occupied_from", "occupied_until"
-]  # fmt: skip
-CHANGED = " OR ".join(f'OLD."{c}" IS DISTINCT FROM NEW."{c}"' for c in APPOINTMENT_COLUMNS)
+# A check-in or a completion keeps the time held: only holding or not matters.
+APPOINTMENT_COLUMNS = ["therapist_id", "room_id", "start", "occupied_from", "occupied_until"]
+CHANGED = " OR ".join(
+    [
+        f"(OLD.status IN {ACTIVE}) IS DISTINCT FROM (NEW.status IN {ACTIVE})",
+        *(f'OLD."{c}" IS DISTINCT FROM NEW."{c}"' for c in APPOINTMENT_COLUMNS),
+    ]
+)
 
 
 def _trigger(
