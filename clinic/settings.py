@@ -291,6 +291,7 @@ SESSION_COOKIE_HTTPONLY = True
 # Only staff sign in; their sessions end after 30 minutes without a request.
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ENGINE = "clinic.sessions"  # database sessions, each save one statement
 STAFF_REQUIRE_2FA = envbool("STAFF_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "Medical & Sports Massage"
 # Admins reset a lost authenticator by deleting it; nobody needs to read its secret.
