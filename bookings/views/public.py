@@ -28,6 +28,7 @@ from bookings import booking, consent, online
 from bookings.forms import Choice, ChoiceForm, DetailsForm
 from bookings.models import Appointment, BookingPolicy, Therapist
 from bookings.views import picker
+from clinic import page_cache
 from clinic.models import ClinicProfile
 from clinic.ratelimit import limit_posts
 from services.models import Service
@@ -116,7 +117,11 @@ def _time_step(
     if choice.day_passed and choice.day is None:
         message = f"{message} {picker.next_free_day(chosen)}"
     context = {"picker": chosen, "message": message} | _picker_urls(choice)
-    return _page(request, "bookings/book_time.html", choice, context, status)
+    # The page follows from its query string, the content and what the picker holds, so
+    # its rendering is kept for the next visitor with the same week and times.
+    context |= {"choice": choice, "links": _links(choice)}
+    template, vary = "bookings/book_time.html", f"{chosen!r}:{message}"
+    return page_cache.render_cached(request, template, context, status=status, vary=vary)
 
 
 def _picker_urls(choice: Choice) -> dict[str, str]:
