@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bookings import booking, consent, online
+from bookings import booking, consent, online, reference
 from bookings.forms import Choice, ChoiceForm, DetailsForm
 from bookings.models import Appointment, BookingPolicy, Therapist
 from bookings.views import picker
@@ -69,8 +69,9 @@ def _links(choice: Choice) -> dict[str, str]:
 
 def _read(request: HttpRequest) -> tuple[Choice, datetime, BookingPolicy]:
     """Return the choices in the query string, the time now and the booking policy."""
-    now, policy = timezone.now(), BookingPolicy.load()
-    choice = ChoiceForm(request.GET, now=now, policy=policy).choice()
+    now, lookup = timezone.now(), reference.Reference()  # one query: are the kept copies good
+    policy = lookup.policy()
+    choice = ChoiceForm(request.GET, now=now, policy=policy, lookup=lookup).choice()
     if choice.length is not None and not choice.has_therapist and "therapist" not in choice.errors:
         choice.anyone = True  # the most free times; the summary offers to pick someone
     return choice, now, policy
