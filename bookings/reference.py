@@ -23,6 +23,7 @@ SELECT (SELECT token FROM {AvailabilityVersion._meta.db_table} WHERE day = %s),
        (SELECT token FROM clinic_content_version WHERE id = 1)
 """  # noqa: S608 - only the table name is interpolated
 _MISSING = object()
+MAX_ITEMS = 2_000
 
 _kept: dict[str, object] = {"tokens": None, "items": {}}
 _lock = Lock()
@@ -43,7 +44,11 @@ class Reference:
     def _get(self, key: tuple, load):
         found = self._items.get(key, _MISSING)
         if found is _MISSING:
-            found = self._items[key] = load()
+            found = load()
+            # Unknown ids and slugs are kept too ("not found"), so cap what a stream of
+            # made-up query strings could make a process hold.
+            if len(self._items) < MAX_ITEMS:
+                self._items[key] = found
         return copy.copy(found)
 
     def policy(self) -> BookingPolicy:
