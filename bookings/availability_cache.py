@@ -22,6 +22,7 @@ and the exclusion constraints still decide every race.
 """
 
 from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from threading import Lock
@@ -34,7 +35,7 @@ from bookings.models import AvailabilityVersion, BookingPolicy, Therapist
 from services.models import ServiceLength
 
 DAY = timedelta(days=1)
-MAX_ENTRIES = 50_000  # days x lengths x (therapists + "anyone"); old tokens' days age out
+MAX_ENTRIES = 10_000  # days x lengths x (therapists + "anyone"), ~4 kB each; old ones go first
 
 _VERSIONS_SQL = f"""
 SELECT day, token FROM {AvailabilityVersion._meta.db_table}
@@ -46,7 +47,7 @@ class _Store:
     """A bounded dict shared by the threads of one process; the oldest entries go first."""
 
     def __init__(self, size: int) -> None:
-        self._entries: dict[tuple, tuple[engine.AssignedSlot, ...]] = {}
+        self._entries: OrderedDict[tuple, tuple[engine.AssignedSlot, ...]] = OrderedDict()
         self._size, self._lock = size, Lock()
 
     def get(self, key: tuple) -> tuple[engine.AssignedSlot, ...] | None:
@@ -56,7 +57,7 @@ class _Store:
         with self._lock:
             self._entries[key] = value
             while len(self._entries) > self._size:
-                del self._entries[next(iter(self._entries))]
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:

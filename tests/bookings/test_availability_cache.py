@@ -343,3 +343,13 @@ def test_the_kept_answer_is_always_the_fresh_one(clinic, admin_user, steps):
             # ...and again from memory, after the comparison filled it.
             assert cached(world.length, world.now, first, end, therapist) == expected
         transaction.set_rollback(True)  # each example starts from the same clinic
+
+
+def test_a_process_keeps_at_most_its_bound_the_oldest_going_first():
+    store = availability_cache._Store(2)
+    for n in range(3):
+        store.put(("day", n), ())
+
+    assert len(store) == 2
+    assert store.get(("day", 0)) is None
+    assert store.get(("day", 2)) == ()
