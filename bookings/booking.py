@@ -14,7 +14,8 @@ from uuid import UUID
 
 import psycopg
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
 
 from bookings import clock, outbox, queries
 from bookings.errors import BookingError, ChangeNotAllowed, FullyBooked, Offer, SlotTaken
@@ -78,17 +79,33 @@ def find_or_create_client(*, first_name: str, last_name: str, email: str, phone:
     email = email.strip()
     if email and (existing := Client.objects.with_email(email).first()):
         return existing
-    try:
-        with transaction.atomic():
-            return Client.objects.create(
-                first_name=first_name.strip(),
-                last_name=last_name.strip(),
-                email=email,
-                phone=phone.strip(),
-            )
-    except IntegrityError:
-        # A first booking under the same email committed between our read and write.
+    client = Client(
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email,
+        phone=phone.strip(),
+        created_at=timezone.now(),
+    )
+    # One statement and no savepoint: if a first booking under the same email committed
+    # between our read and this insert, it inserts nothing and the next read finds theirs.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_CLIENT,
+            [client.first_name, client.last_name, email, client.phone, client.created_at],
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:
         return Client.objects.with_email(email).get()
+    client.pk, client._state.adding, client._state.db = inserted[0], False, connection.alias
+    return client
+
+
+_INSERT_CLIENT = f"""
+INSERT INTO {Client._meta.db_table} (first_name, last_name, email, phone, staff_notes, created_at)
+VALUES (%s, %s, %s, %s, '', %s)
+ON CONFLICT DO NOTHING
+RETURNING id
+"""  # noqa: S608 - only the table name is interpolated
 
 
 def _is_violation(error: IntegrityError, name: str) -> bool:
@@ -127,16 +144,16 @@ def book_appointment(
     Staff (`by` given) may book inside the minimum notice, never into an overlap. Pass the
     `policy` the request already loaded, if it did.
     """
-    if done := _booked_with(key):
-        return Booked(done, None, created=False)
     policy = _as_applies(policy or BookingPolicy.load(), by)
-    check_policy(start, now=now, policy=policy)
     try:
+        check_policy(start, now=now, policy=policy)
         therapist_id, room_id = confirm_offer(
             service_length=service_length, start=start, therapist=therapist, now=now, policy=policy
         )
     except SlotTaken:
-        # A double click: the same submission may have taken this time a moment ago.
+        # A repeat (a double click, a reload of the answer): the same submission took this
+        # time a moment or a while ago. Asked only on a refusal, so a booking costs no
+        # lookup; a repeat that finds the time still free trips the key's unique index.
         if done := _booked_with(key):
             return Booked(done, None, created=False)
         raise
@@ -274,8 +291,10 @@ def _insert_booking(
     """Write the appointment, its history, manage link and emails in one transaction."""
     with transaction.atomic():
         end = new.start + timedelta(minutes=new.service_length.minutes)
-        refuse_if_blocked(therapist_id=therapist_id, start=new.start, end=end)
-        refuse_if_fully_booked(therapist_id=therapist_id, start=new.start, policy=policy)
+        held = refuse_if_blocked(therapist_id=therapist_id, start=new.start, end=end)
+        refuse_if_fully_booked(
+            therapist_id=therapist_id, start=new.start, policy=policy, therapist=held
+        )
         appointment = Appointment.objects.create(
             client=new.client,
             therapist_id=therapist_id,
@@ -294,9 +313,7 @@ def _insert_booking(
         )
         # Only the runner's browser is shown a link; the emails mint their own.
         token = issue_manage_token(appointment) if new.by is None else None
-        if new.notify:
-            outbox.queue(appointment, outbox.Kind.CONFIRMATION)
-        outbox.schedule_reminder(appointment, policy=policy, now=now)
+        outbox.queue_booked(appointment, policy=policy, now=now, confirm=new.notify)
     return appointment, token
 
 
@@ -375,10 +392,16 @@ def reschedule_appointment(
             before = _placement(current)
             current.move_to(start, length)
             current.therapist_id, current.room_id, current.updated_by = therapist_id, room_id, by
-            refuse_if_blocked(therapist_id=therapist_id, start=current.start, end=current.end)
+            held = refuse_if_blocked(
+                therapist_id=therapist_id, start=current.start, end=current.end
+            )
             # A move onto another day or therapist takes a session there like a booking does.
             refuse_if_fully_booked(
-                therapist_id=therapist_id, start=current.start, policy=policy, ignoring=current.pk
+                therapist_id=therapist_id,
+                start=current.start,
+                policy=policy,
+                ignoring=current.pk,
+                therapist=held,
             )
             current.save()
             after = _placement(current)  # a changed therapist or room id drops its cached row

@@ -57,6 +57,18 @@ def queue(
     return message
 
 
+def queue_booked(
+    appointment: Appointment, *, policy: BookingPolicy, now: datetime, confirm: bool = True
+) -> None:
+    """Record a new appointment's confirmation (unless not `confirm`) and its reminder in one
+    insert, and queue their delivery."""
+    owed = [_reminder(appointment, policy=policy, now=now)]
+    if confirm:
+        owed.insert(0, ClientMessage(appointment=appointment, kind=Kind.CONFIRMATION))
+    for message in ClientMessage.objects.bulk_create([m for m in owed if m is not None]):
+        _enqueue(message)
+
+
 def queue_lookup(email: str) -> ClientMessage:
     """Queue a "find my bookings" email to `email` (whether or not it is a client's)."""
     message = ClientMessage.objects.create(kind=Kind.LOOKUP, email=email.strip())
@@ -71,11 +83,21 @@ def skip_reminders(appointment: Appointment) -> None:
     )
 
 
+def _reminder(appointment: Appointment, *, policy: BookingPolicy, now: datetime):
+    """Return the unsaved reminder of `appointment`, None if it is already too close."""
+    due_at = appointment.start - timedelta(hours=policy.reminder_hours_before)
+    if due_at <= now:  # a booking made inside the reminder window needs none
+        return None
+    return ClientMessage(
+        appointment=appointment, kind=Kind.REMINDER, due_at=due_at, for_start=appointment.start
+    )
+
+
 def schedule_reminder(appointment: Appointment, *, policy: BookingPolicy, now: datetime) -> None:
     """Queue the reminder of a new appointment, due before its start."""
-    due_at = appointment.start - timedelta(hours=policy.reminder_hours_before)
-    if due_at > now:  # a booking made inside the reminder window needs none
-        queue(appointment, Kind.REMINDER, due_at=due_at, for_start=appointment.start)
+    if (reminder := _reminder(appointment, policy=policy, now=now)) is not None:
+        reminder.save()
+        _enqueue(reminder)
 
 
 def reschedule_reminder(appointment: Appointment, *, policy: BookingPolicy, now: datetime) -> None:

@@ -112,8 +112,11 @@ def full_day(
     return FullyBooked(message, alternatives=offers)
 
 
-def refuse_if_blocked(*, therapist_id: int, start: datetime, end: datetime) -> None:
-    """Raise SlotTaken if the therapist's time has been blocked since we checked.
+def refuse_if_blocked(
+    *, therapist_id: int, start: datetime, end: datetime
+) -> tuple[str, int | None]:
+    """Raise SlotTaken if the therapist's time has been blocked since we checked; return the
+    therapist's name and own daily cap (for ``refuse_if_fully_booked``), read with the lock.
 
     Holds a share lock on the therapist row until the transaction ends: block_time() takes
     an update lock on it, so a block committed before this point is visible here, and one
@@ -121,15 +124,23 @@ def refuse_if_blocked(*, therapist_id: int, start: datetime, end: datetime) -> N
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {Therapist._meta.db_table} WHERE id = %s FOR SHARE",  # noqa: S608
+            f"SELECT name, max_sessions_per_day FROM {Therapist._meta.db_table} "  # noqa: S608
+            "WHERE id = %s FOR SHARE",
             [therapist_id],
         )
+        name, cap = cursor.fetchone()
     if TimeOff.objects.filter(therapist_id=therapist_id, start__lt=end, end__gt=start).exists():
         raise SlotTaken("Sorry, that time has just been blocked. Please choose another.")
+    return name, cap
 
 
 def refuse_if_fully_booked(
-    *, therapist_id: int, start: datetime, policy: BookingPolicy, ignoring: int | None = None
+    *,
+    therapist_id: int,
+    start: datetime,
+    policy: BookingPolicy,
+    ignoring: int | None = None,
+    therapist: tuple[str, int | None] | None = None,
 ) -> None:
     """Raise FullyBooked if the therapist's local day of `start` has reached their daily cap.
 
@@ -139,9 +150,10 @@ def refuse_if_fully_booked(
     advisory lock here, one at a time; the count is a later statement than the lock, so
     (under READ COMMITTED) it sees every booking that the one before it committed. Staff
     are held to the cap too: it protects the therapist. `ignoring` is an appointment being
-    moved, which must not count against itself.
+    moved, which must not count against itself; `therapist` is the (name, own cap) that
+    ``refuse_if_blocked`` read, if it ran.
     """
-    name, own_cap = Therapist.objects.values_list("name", "max_sessions_per_day").get(
+    name, own_cap = therapist or Therapist.objects.values_list("name", "max_sessions_per_day").get(
         pk=therapist_id
     )
     cap = own_cap or policy.max_sessions_per_day

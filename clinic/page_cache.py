@@ -23,9 +23,11 @@ from functools import wraps
 
 import psycopg
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 TIMEOUT = 24 * 60 * 60
@@ -153,3 +155,34 @@ class PageCacheMiddleware:
             request.page_cache_route = page.route  # for RequestLogMiddleware
             return HttpResponse(page.content, content_type=page.content_type)
         return self.get_response(request)
+
+
+def render_cached(
+    request: HttpRequest, template: str, context: dict, *, status: int, vary: str
+) -> HttpResponse:
+    """Render `template`, or return its copy rendered for the same content, path and `vary`.
+
+    For pages whose query string is part of what they show (the booking time page): `vary`
+    names everything else the page depends on beyond the content (its times, say), and the
+    caller computes it afresh on every request. Only plain 200 answers to visitors without
+    a session or a message waiting are kept, as for ``cached_public_page``.
+    """
+    if status != 200 or not _cacheable_with_query(request):
+        return render(request, template, context, status=status)
+    raw = f"{current_token()}:{timezone.localdate().isoformat()}:{request.get_full_path()}"
+    key = "render:" + hashlib.sha256(f"{raw}:{template}:{vary}".encode()).hexdigest()
+    if (hit := cache.get(key)) is not None:
+        content, content_type = hit
+        return HttpResponse(content, content_type=content_type)
+    response = render(request, template, context, status=status)
+    if not response.cookies:
+        cache.set(key, (response.content, response["Content-Type"]), TIMEOUT)
+    return response
+
+
+def _cacheable_with_query(request: HttpRequest) -> bool:
+    return (
+        request.method in {"GET", "HEAD"}
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES  # a note waiting to be shown
+    )

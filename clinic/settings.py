@@ -71,6 +71,8 @@ def database_from_url(url: str) -> dict:
         # connections; CONN_MAX_AGE must stay 0 with it.
         "CONN_MAX_AGE": 0,
         "CONN_HEALTH_CHECKS": False,
+        # Behind PgBouncer in transaction mode a named cursor cannot outlive its transaction.
+        "DISABLE_SERVER_SIDE_CURSORS": envbool("DB_BEHIND_POOLER", False),
         "OPTIONS": {
             "pool": {
                 # Verify each connection as it leaves the pool, so a database restart
@@ -303,6 +305,7 @@ SESSION_COOKIE_HTTPONLY = True
 # Only staff sign in; their sessions end after 30 minutes without a request.
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ENGINE = "clinic.session_store"  # database sessions, each save one statement
 STAFF_REQUIRE_2FA = envbool("STAFF_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "Medical & Sports Massage"
 # Admins reset a lost authenticator by deleting it; nobody needs to read its secret.

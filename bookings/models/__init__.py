@@ -17,6 +17,7 @@ from bookings.models.clients import (
 )
 from bookings.models.outbox import ClientMessage
 from bookings.models.schedule import (
+    AvailabilityVersion,
     BookingPolicy,
     ClinicClosure,
     DateHours,
@@ -33,6 +34,7 @@ __all__ = [
     "Appointment",
     "AppointmentChange",
     "AppointmentStatus",
+    "AvailabilityVersion",
     "BookingConsent",
     "BookingPolicy",
     "Client",

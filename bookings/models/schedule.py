@@ -1,5 +1,7 @@
 """Where and when therapists work: therapists, rooms, hours, absences, closures, policy."""
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
@@ -320,3 +322,25 @@ class BookingPolicy(models.Model):
     def load(cls) -> "BookingPolicy":
         """Return the booking policy, or an unsaved default when none exists yet."""
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class AvailabilityVersion(models.Model):
+    """A random token per UTC date, replaced by database triggers whenever availability
+    touching that date may have changed; the row for ``EVERY_DAY`` changes with whatever
+    shapes every day (weekly hours, rooms, therapists, the policy, lengths).
+
+    ``bookings.availability_cache`` keys what it keeps by these tokens. Triggers (migration
+    0010) rather than signals, so that every door (the booking writes, the admin, bulk
+    updates, management commands, raw SQL) replaces the token in the writing transaction.
+    """
+
+    EVERY_DAY = date(1, 1, 1)
+
+    day = models.DateField(primary_key=True)
+    token = models.UUIDField()
+
+    class Meta:
+        verbose_name = "availability version"
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.token}"

@@ -23,6 +23,7 @@ from bookings.booking import ClientDetails
 from bookings.clock import clinic_tz
 from bookings.errors import SlotTaken
 from bookings.models import BookingPolicy, Therapist
+from bookings.reference import Reference
 from bookings.rules import check_policy
 from services.models import Service, ServiceLength
 
@@ -138,9 +139,12 @@ class ChoiceForm(forms.Form):
     all = forms.BooleanField(required=False)
     start = StartField(required=False)
 
-    def __init__(self, data, *, now: datetime, policy: BookingPolicy) -> None:
+    def __init__(
+        self, data, *, now: datetime, policy: BookingPolicy, lookup: Reference | None = None
+    ) -> None:
         super().__init__(data)
         self.now, self.policy = now, policy
+        self.lookup = lookup  # kept copies of the service, length and therapist, if given
 
     def choice(self) -> Choice:
         """Return the choices, looked up, with a message for each step that needs redoing."""
@@ -151,15 +155,22 @@ class ChoiceForm(forms.Form):
             errors.setdefault(step, _MESSAGES.get(name) or self.errors[name][0])
         choice = Choice(errors=errors, all_times=bool(data.get("all")))
         if data.get("service"):
-            choice.service = Service.objects.published().filter(slug=data["service"]).first()
+            choice.service = (
+                self.lookup.service(data["service"])
+                if self.lookup
+                else Service.objects.published().filter(slug=data["service"]).first()
+            )
             if choice.service is None:
                 errors.setdefault("service", "We couldn't find that service. Please choose one.")
-        if data.get("length"):
+        if data.get("length") and self.lookup:
+            choice.length = self.lookup.length(data["length"])
+        elif data.get("length"):
             choice.length = (
                 ServiceLength.objects.select_related("service")
                 .filter(pk=data["length"], service__published=True)
                 .first()
             )
+        if data.get("length"):
             if choice.length is None:
                 errors.setdefault("service", _MESSAGES["length"])
             else:
@@ -203,11 +214,16 @@ class ChoiceForm(forms.Form):
         if slug == ANY:
             choice.anyone = True
             return
-        named = Therapist.objects.active().filter(slug=slug)
-        # One query when the choice is good; a second only to say what is wrong with it.
-        if therapist := named.offering(choice.length.service_id).first():
+        if self.lookup:
+            offering, named = self.lookup.therapist(slug, choice.length.service_id)
+        else:
+            # One query when the choice is good; a second only to say what is wrong with it.
+            found = Therapist.objects.active().filter(slug=slug)
+            offering = found.offering(choice.length.service_id).first()
+            named = offering or found.first()
+        if therapist := offering:
             choice.therapist = therapist
-        elif therapist := named.first():
+        elif therapist := named:
             choice.errors.setdefault(
                 "therapist",
                 f"{therapist.name} doesn't offer {choice.length.service.title.lower()}. "

@@ -3,8 +3,9 @@
 The picker shows one week at a time: a strip of seven days from today (or from a later
 week's first day), full days shown as full, and the times of the chosen day at the
 service's natural spacing ("more times" shows the rest). Availability comes from
-``queries.available_slots`` for the visible week only; finding the first free day when
-the first week is full costs one more call, for the rest of the horizon.
+``availability_cache.offered`` for the visible week only (each day kept until something
+it depends on changes); when the first week is full, the next weeks are looked at one,
+two, four... at a time until a free day turns up.
 """
 
 from collections import defaultdict
@@ -13,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from bookings import clock, queries
+from bookings import availability_cache, clock, queries
 from bookings.models import Appointment, BookingPolicy, Therapist
 from services.models import ServiceLength
 
@@ -113,6 +114,16 @@ class Request:
 
     def starts(self, start_date: date, end_date: date) -> list[datetime]:
         """Return the free UTC starts for start_date <= local day < end_date."""
+        if self.ignoring is None:  # kept per day until something they depend on changes
+            found = availability_cache.offered(
+                service_length=self.length,
+                policy=self.policy,
+                now=self.now,
+                start_date=start_date,
+                end_date=end_date,
+                therapist=self.therapist,
+            )
+            return [slot.start for slot in found]
         found = queries.available_slots(
             service_length=self.length,
             policy=self.policy,
@@ -148,11 +159,16 @@ def build(
     first = week_of(request, day or week or request.today)
     by_day = _by_day(request.starts(first, first + timedelta(days=WEEK)))
     if day is None and week is None and not by_day:
-        # The first week is full: open on the week of the next free day, if any.
-        later = _by_day(request.starts(first + timedelta(days=WEEK), request.last_day + _DAY))
-        if later:
-            first = week_of(request, min(later))
-            by_day = {d: s for d, s in later.items() if d < first + timedelta(days=WEEK)}
+        # The first week is full: open on the week of the next free day, if any, looking one
+        # week further, then two, four...: the cost follows how far off it is, not the horizon.
+        since, weeks = first + timedelta(days=WEEK), 1
+        while since <= request.last_day:
+            until = min(since + timedelta(days=WEEK * weeks), request.last_day + _DAY)
+            if later := _by_day(request.starts(since, until)):
+                first = week_of(request, min(later))
+                by_day = {d: s for d, s in later.items() if d < first + timedelta(days=WEEK)}
+                break
+            since, weeks = until, weeks * 2
     chosen = day or (min(by_day) if by_day else None)
     end = min(first + timedelta(days=WEEK), request.last_day + _DAY)
     days = [Day(d, d in by_day) for d in _dates(first, end)]

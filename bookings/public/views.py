@@ -24,11 +24,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bookings import booking, consent, online
+from bookings import booking, consent, online, reference
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Therapist
 from bookings.public import picker
 from bookings.public.forms import Choice, ChoiceForm, DetailsForm
+from clinic import page_cache
 from clinic.models import ClinicProfile
 from clinic.ratelimit import limit_posts
 from services.models import Service
@@ -64,8 +65,9 @@ def _links(choice: Choice) -> dict[str, str]:
 
 def _read(request: HttpRequest) -> tuple[Choice, datetime, BookingPolicy]:
     """Return the choices in the query string, the time now and the booking policy."""
-    now, policy = timezone.now(), BookingPolicy.load()
-    choice = ChoiceForm(request.GET, now=now, policy=policy).choice()
+    now, lookup = timezone.now(), reference.Reference()  # one query: are the kept copies good
+    policy = lookup.policy()
+    choice = ChoiceForm(request.GET, now=now, policy=policy, lookup=lookup).choice()
     if choice.length is not None and not choice.has_therapist and "therapist" not in choice.errors:
         choice.anyone = True  # the most free times; the summary offers to pick someone
     return choice, now, policy
@@ -112,7 +114,11 @@ def _time_step(
     if choice.day_passed and choice.day is None:
         message = f"{message} {picker.next_free_day(chosen)}"
     context = {"picker": chosen, "message": message} | _picker_urls(choice)
-    return _page(request, "bookings/book_time.html", choice, context, status)
+    # The page follows from its query string, the content and what the picker holds, so
+    # its rendering is kept for the next visitor with the same week and times.
+    context |= {"choice": choice, "links": _links(choice)}
+    template, vary = "bookings/book_time.html", f"{chosen!r}:{message}"
+    return page_cache.render_cached(request, template, context, status=status, vary=vary)
 
 
 def _picker_urls(choice: Choice) -> dict[str, str]:

@@ -1,0 +1,228 @@
+"""Availability computed once per change, not once per view: per-process memory, keyed by
+versions that PostgreSQL replaces in the same transaction as every write.
+
+What is kept is the engine's answer for one local day, one service length and one
+therapist (or "anyone"): every start of that day, before the minimum notice and the horizon.
+Those two move with the clock, so they are applied when the day is read, never when it is
+kept: a kept day cannot offer a start that has fallen inside the notice.
+
+Its key holds the tokens of ``AvailabilityVersion``: the row of every UTC date that a change
+to that day's slots could touch (the local day and a day either side, as ``load_schedule``
+reads), and the ``EVERY_DAY`` row. Database triggers (migration 0010) replace those tokens
+inside the writing transaction, whichever door wrote: so the next request on any process, on
+any machine sharing the database, reads a new token and misses, and a rolled-back write
+leaves the old tokens, still true. Tokens are random, never counters: a token seen inside a
+transaction that rolled back never comes back. The key also holds the length's minutes and
+buffers and the policy's step and daily cap, read by the request anyway.
+
+The tokens are read in one query before the schedule, so an answer is never older than the
+tokens it is kept under (it may be newer, which is harmless). A stale offer lasts no longer
+than a write's commit; the booking re-checks against the database (``recheck.confirm_offer``)
+and the exclusion constraints still decide every race.
+"""
+
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from threading import Lock
+
+from django.db import connection
+
+from bookings import availability as engine
+from bookings import clock, queries
+from bookings.models import AvailabilityVersion, BookingPolicy, Therapist
+from services.models import ServiceLength
+
+DAY = timedelta(days=1)
+MAX_ENTRIES = 10_000  # days x lengths x (therapists + "anyone"), ~4 kB each; old ones go first
+
+_VERSIONS_SQL = f"""
+SELECT day, token FROM {AvailabilityVersion._meta.db_table}
+ WHERE day = %s OR (day >= %s AND day <= %s)
+"""  # noqa: S608 - only the table name is interpolated
+
+
+class _Store:
+    """A bounded dict shared by the threads of one process; the oldest entries go first."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: OrderedDict[tuple, tuple[engine.AssignedSlot, ...]] = OrderedDict()
+        self._size, self._lock = size, Lock()
+
+    def get(self, key: tuple) -> tuple[engine.AssignedSlot, ...] | None:
+        return self._entries.get(key)
+
+    def put(self, key: tuple, value: tuple[engine.AssignedSlot, ...]) -> None:
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_store = _Store(MAX_ENTRIES)
+
+
+def clear() -> None:
+    """Forget every kept day of this process (benchmarks measure cold pages with it)."""
+    _store.clear()
+
+
+def _touched(day: date) -> tuple[date, date]:
+    """Return the first and last UTC dates a change to ``day``'s slots could touch."""
+    tz = clock.clinic_tz()
+    since = datetime.combine(day, time(), tzinfo=tz).astimezone(UTC) - DAY
+    until = datetime.combine(day + DAY, time(), tzinfo=tz).astimezone(UTC) + DAY
+    return since.date(), (until - timedelta(microseconds=1)).date()
+
+
+class Versions:
+    """The version tokens of a range of local days, read in one query."""
+
+    def __init__(self, first_day: date, end_day: date) -> None:
+        first, last = _touched(first_day)[0], _touched(end_day - DAY)[1]
+        with connection.cursor() as cursor:
+            cursor.execute(_VERSIONS_SQL, [AvailabilityVersion.EVERY_DAY, first, last])
+            self._tokens = dict(cursor.fetchall())
+        self._every_day = self._tokens.get(AvailabilityVersion.EVERY_DAY)
+
+    def of(self, day: date) -> tuple:
+        """Return the tokens ``day``'s slots depend on (None: never changed)."""
+        first, last = _touched(day)
+        dates = (first + timedelta(days=n) for n in range((last - first).days + 1))
+        return (self._every_day, *(self._tokens.get(d) for d in dates))
+
+
+def _scope(length: ServiceLength, policy: BookingPolicy) -> tuple:
+    """Return what, besides the versions, a kept day depends on: the length and the policy."""
+    return (
+        length.pk,
+        length.service_id,
+        length.minutes,
+        length.buffer_before,
+        length.buffer_after,
+        policy.slot_step_minutes,
+        policy.max_sessions_per_day,
+    )
+
+
+def _days(first: date, end: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((end - first).days)]
+
+
+def offered(
+    *,
+    service_length: ServiceLength,
+    policy: BookingPolicy,
+    now: datetime,
+    start_date: date,
+    end_date: date,
+    therapist: Therapist | None = None,
+) -> list[engine.AssignedSlot]:
+    """Return the starts offered for start_date <= local day < end_date, sorted, each with the
+    therapist who would take it: ``therapist``'s own, or "anyone"'s fair choice.
+
+    The same answer as ``queries.available_slots`` (a property test compares them), from this
+    process's memory when no version changed: one query, plus one for the days it misses.
+    """
+    tz, rules = clock.clinic_tz(), queries.engine_policy(policy)
+    earliest, latest = now + rules.min_notice, now + rules.horizon
+    # Nothing before the notice or past the horizon can be offered, so look no further.
+    start_date = max(start_date, earliest.astimezone(tz).date())
+    end_date = min(end_date, latest.astimezone(tz).date() + DAY)
+    if start_date >= end_date:
+        return []
+    versions = Versions(start_date, end_date)
+    scope = _scope(service_length, policy)
+    who = None if therapist is None else therapist.pk
+    by_day, missing = {}, []
+    for day in _days(start_date, end_date):
+        found = _store.get((*scope, who, day, versions.of(day)))
+        if found is None:
+            missing.append(day)
+        else:
+            by_day[day] = found
+    if missing:
+        by_day |= _compute(service_length, policy, versions, scope, missing, therapist)
+    out: list[engine.AssignedSlot] = []
+    for day in _days(start_date, end_date):
+        out.extend(_within(by_day[day], earliest, latest))
+    return out
+
+
+def _within(
+    slots: tuple[engine.AssignedSlot, ...], earliest: datetime, latest: datetime
+) -> Iterable[engine.AssignedSlot]:
+    """Return the slots with ``earliest <= start <= latest`` (they are sorted by start)."""
+    if not slots or (earliest <= slots[0].start and slots[-1].start <= latest):
+        return slots
+    starts = [slot.start for slot in slots]
+    return slots[bisect_left(starts, earliest) : bisect_right(starts, latest)]
+
+
+def _compute(
+    length: ServiceLength,
+    policy: BookingPolicy,
+    versions: Versions,
+    scope: tuple,
+    missing: list[date],
+    therapist: Therapist | None,
+) -> dict[date, tuple[engine.AssignedSlot, ...]]:
+    """Run the engine over the missed days (one query), keep each day, return them."""
+    first, end = min(missing), max(missing) + DAY
+    schedule = queries.load_schedule(
+        service_id=length.service_id,
+        start_date=first,
+        end_date=end,
+        therapists=None if therapist is None else [therapist],
+    )
+    tz = clock.clinic_tz()
+    # Every start of the days: no notice, a horizon past the last day; offered() applies both.
+    since = datetime.combine(first, time(), tzinfo=UTC) - 2 * DAY
+    unclipped = engine.Policy(
+        step=timedelta(minutes=policy.slot_step_minutes),
+        horizon=end - first + 4 * DAY,
+        max_sessions_per_day=policy.max_sessions_per_day,
+    )
+    by_therapist, anyone = engine.bookable_slots(
+        schedule,
+        queries.service_request(length),
+        unclipped,
+        now=since,
+        first_day=first,
+        end_day=end,
+        tz=tz,
+    )
+    days = _days(first, end)
+    # A run for everyone holds each therapist's own answer too (the same rows reach the
+    # engine), so those days are kept for the therapist pages as well.
+    answers = {None: anyone} if therapist is None else {}
+    for tid, starts in by_therapist.items():
+        answers[tid] = [engine.AssignedSlot(start, tid) for start in starts]
+    if therapist is not None:
+        answers.setdefault(therapist.pk, [])
+    out = {}
+    for who, slots in answers.items():
+        for day, found in _split(slots, days, tz):
+            _store.put((*scope, who, day, versions.of(day)), found)
+            if who == (None if therapist is None else therapist.pk):
+                out[day] = found
+    return out
+
+
+def _split(
+    slots: list[engine.AssignedSlot], days: list[date], tz
+) -> Iterator[tuple[date, tuple[engine.AssignedSlot, ...]]]:
+    """Yield each of ``days`` with its slots (sorted by start), empty days included."""
+    by_day: dict[date, list[engine.AssignedSlot]] = {day: [] for day in days}
+    for slot in slots:
+        by_day[slot.start.astimezone(tz).date()].append(slot)
+    for day in days:
+        yield day, tuple(by_day[day])

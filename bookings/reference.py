@@ -1,0 +1,89 @@
+"""What every booking step looks up first (the policy, the length, the therapist, the
+service), kept in each process while nothing it holds has changed: one small query a
+request instead of three or four.
+
+Validity is two tokens read together: the availability version of every day (replaced by
+database triggers whenever the policy, a length, a therapist's status or cap, or who offers
+what changes; ``AvailabilityVersion``) and the content version of the public pages
+(replaced by every admin save of a service, length or therapist; ``clinic.page_cache``).
+When either differs from the one the kept objects were read under, they are read again.
+Callers get their own copies, so nothing one request sets reaches another.
+"""
+
+import copy
+from threading import Lock
+
+from django.db import connection
+
+from bookings.models import AvailabilityVersion, BookingPolicy, Therapist
+from services.models import Service, ServiceLength
+
+_TOKENS_SQL = f"""
+SELECT (SELECT token FROM {AvailabilityVersion._meta.db_table} WHERE day = %s),
+       (SELECT token FROM clinic_content_version WHERE id = 1)
+"""  # noqa: S608 - only the table name is interpolated
+_MISSING = object()
+MAX_ITEMS = 2_000
+
+_kept: dict[str, object] = {"tokens": None, "items": {}}
+_lock = Lock()
+
+
+class Reference:
+    """The reference data as of now: one query to learn whether the kept copies still hold."""
+
+    def __init__(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(_TOKENS_SQL, [AvailabilityVersion.EVERY_DAY])
+            tokens = cursor.fetchone()
+        with _lock:
+            if _kept["tokens"] != tokens:
+                _kept["tokens"], _kept["items"] = tokens, {}
+            self._items: dict = _kept["items"]
+
+    def _get(self, key: tuple, load):
+        found = self._items.get(key, _MISSING)
+        if found is _MISSING:
+            found = load()
+            # Unknown ids and slugs are kept too ("not found"), so cap what a stream of
+            # made-up query strings could make a process hold.
+            if len(self._items) < MAX_ITEMS:
+                self._items[key] = found
+        return copy.copy(found)
+
+    def policy(self) -> BookingPolicy:
+        return self._get(("policy",), BookingPolicy.load)
+
+    def service(self, slug: str) -> Service | None:
+        """Return the published service with `slug`."""
+        return self._get(
+            ("service", slug), lambda: Service.objects.published().filter(slug=slug).first()
+        )
+
+    def length(self, pk: int) -> ServiceLength | None:
+        """Return the length `pk` of a published service, its service with it."""
+        return self._get(
+            ("length", pk),
+            lambda: (
+                ServiceLength.objects.select_related("service")
+                .filter(pk=pk, service__published=True)
+                .first()
+            ),
+        )
+
+    def therapist(self, slug: str, service_id: int) -> tuple[Therapist | None, Therapist | None]:
+        """Return (the active therapist `slug` if they offer the service, else None; the
+        active therapist `slug` whatever they offer, read only when the first is None)."""
+        named = Therapist.objects.active().filter(slug=slug)
+        offering = self._get(
+            ("offering", slug, service_id), lambda: named.offering(service_id).first()
+        )
+        if offering is not None:
+            return offering, offering
+        return None, self._get(("therapist", slug), named.first)
+
+
+def clear() -> None:
+    """Forget the kept copies of this process (tests measure a first visit with it)."""
+    with _lock:
+        _kept["tokens"], _kept["items"] = None, {}

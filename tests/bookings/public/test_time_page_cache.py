@@ -1,0 +1,45 @@
+"""The time page is rendered once per week-and-times state, and still changes at once."""
+
+from datetime import timedelta
+
+import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.bookings.public.conftest import NOW, TUESDAY_10, confirm, local_param, path
+
+
+def _view(client, url: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx), response.text
+
+
+def test_a_repeat_view_skips_the_rendering_and_a_booking_shows_on_the_next(client, clinic):
+    cache.clear()
+    url = path("time", length=clinic["length"].pk, therapist="maya", day="2026-12-08")
+    first, html = _view(client, url)
+    again, same = _view(client, url)
+
+    assert same == html
+    assert again < first  # no profile, hours or schedule reads: the versions and the token
+    assert f"start={local_param(TUESDAY_10)}" in html
+
+    assert confirm(client.__class__(), clinic).status_code == 303
+    _, after = _view(client, url)
+    assert f"start={local_param(TUESDAY_10)}" not in after
+
+
+def test_a_time_fallen_inside_the_notice_leaves_the_kept_page(client, clinic):
+    cache.clear()
+    url = path("time", length=clinic["length"].pk, therapist="maya", day="2026-12-08")
+    _, html = _view(client, url)
+    assert f"start={local_param(TUESDAY_10)}" in html  # 26 hours ahead, notice 12
+
+    with time_machine.travel(NOW + timedelta(hours=14, minutes=1), tick=False):
+        _, later = _view(client, url)
+
+    assert f"start={local_param(TUESDAY_10)}" not in later
+    assert f"start={local_param(TUESDAY_10 + timedelta(minutes=30))}" in later
