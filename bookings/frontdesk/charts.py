@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 WIDTH = 400
 FONT = 12  # user units; the CSS sets the same font size
-LABEL_ROOM = 12 * 8  # room for the longest label on the left
+LABEL_ROOM = 124  # room on the left for a label of up to 18 characters
 ROW = 26
 
 
@@ -157,5 +157,5 @@ def columns(
     return chart
 
 
-def _shorten(label: str, room: int = 14) -> str:
+def _shorten(label: str, room: int = 18) -> str:
     return label if len(label) <= room else label[: room - 1] + "\N{HORIZONTAL ELLIPSIS}"
