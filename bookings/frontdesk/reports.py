@@ -316,7 +316,7 @@ def _available_minutes(
 ) -> tuple[list[tuple[int, str, list[int]]], list[tuple[int, str, list[int]]]]:
     """Return (id, name, available minutes per period) for the therapists and the rooms.
 
-    Active ones, and inactive ones with sessions in the range. Eight queries.
+    Active ones, and inactive ones with sessions in the range, in eight queries.
     """
     therapists = list(
         Therapist.objects.filter(Q(active=True) | Q(pk__in=booked_therapists)).values_list(

@@ -22,6 +22,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bookings import booking, clock, online
 from bookings.booking import ClientDetails
@@ -253,6 +255,11 @@ def test_the_page_reads_a_fixed_number_of_queries_however_much_data(desk, fixtur
         == 21
     )
     assert count() == before
+    # The policy, the counts, runners per period and overall, therapists and rooms with their
+    # services, weekly and dated hours, time off and closures.
+    with CaptureQueriesContext(connection) as queries:
+        build_report(first=WEEK_1, last=date(2026, 6, 21), by=Grouping.WEEK, now=NOW)
+    assert len(queries) == 12
 
 
 def test_the_write_functions_record_where_a_booking_came_from(desk_user, fixture):
@@ -355,3 +362,41 @@ def test_clinic_time_is_used_for_the_session_day(clinic):
     report = build_report(first=WEEK_1, last=date(2026, 6, 21), by=Grouping.WEEK, now=NOW)
 
     assert [f.online for f in report.figures] == [1, 0]
+
+
+MARKER = "<script>fz</script>"
+period_text = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "week",
+            "month",
+            MARKER,
+            "2026-06-08",
+            "2026-06-21",
+            "2027-03-14",
+            "0001-01-01",
+            "9999-12-31",
+            "2026-02-30",
+            "\x00",
+            "1e309",
+            "-1",
+        ]
+    ),
+    st.text(max_size=30),
+    st.dates().map(date.isoformat),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(by=period_text, start=period_text, end=period_text)
+def test_no_period_makes_a_server_error_or_an_unescaped_echo(desk, clinic, by, start, end):
+    for name in ("staff:reports", "staff:reports_csv"):
+        response = desk.get(reverse(name), {"by": by, "start": start, "end": end})
+
+        assert response.status_code in (200, 422), (by, start, end)
+        assert MARKER not in response.content.decode(errors="replace")
