@@ -22,7 +22,7 @@ local days ``first <= day <= last``; the first and last periods are cut to that 
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -180,10 +180,11 @@ class Report:
     therapists: list[Usage]
     rooms: list[Usage]
     cutoff_hours: int
-    rows: list[tuple[Period, Figures]] = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "rows", list(zip(self.periods, self.figures, strict=True)))
+    @property
+    def rows(self) -> list[tuple[Period, Figures]]:
+        """Return each period with its figures."""
+        return list(zip(self.periods, self.figures, strict=True))
 
 
 def build_report(*, first: date, last: date, by: Grouping, now: datetime) -> Report:

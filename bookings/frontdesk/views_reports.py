@@ -73,7 +73,7 @@ def csv_rows(report: Report) -> list[list]:
     def add(label: str, first: date, last: date, figure: str, of: str, ratio: Ratio) -> None:
         percent = "" if ratio.percent is None else f"{ratio.percent:.1f}"
         dates = [first.isoformat(), last.isoformat()]
-        rows.append([label, *dates, figure, of, ratio.count, ratio.out_of, percent])
+        rows.append([label, *dates, figure, _cell(of), ratio.count, ratio.out_of, percent])
 
     every = [(p.label, p.first, p.last, f, i) for i, (p, f) in enumerate(report.rows)]
     every.append(("Total", report.first, report.last, report.total, None))
@@ -86,6 +86,12 @@ def csv_rows(report: Report) -> list[list]:
         for figure, of, ratio in _figure_rows(figures):
             add(label, first, last, figure, of, ratio)
     return rows
+
+
+def _cell(text: str) -> str:
+    """Return `text` as a spreadsheet shows it, never as a formula (a therapist or room
+    name is typed in the admin)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _figure_rows(figures: Figures) -> list[tuple[str, str, Ratio]]:

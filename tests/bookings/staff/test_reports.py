@@ -400,3 +400,13 @@ def test_no_period_makes_a_server_error_or_an_unescaped_echo(desk, clinic, by, s
 
         assert response.status_code in (200, 422), (by, start, end)
         assert MARKER not in response.content.decode(errors="replace")
+
+
+def test_a_name_is_never_a_formula_in_the_csv(desk, clinic):
+    clinic.rooms[0].name = "=HYPERLINK(1)"
+    clinic.rooms[0].save()
+
+    rows = list(csv.reader(io.StringIO(desk.get(reverse("staff:reports_csv"), PERIOD).text)))
+
+    assert "'=HYPERLINK(1)" in {row[4] for row in rows}
+    assert "=HYPERLINK(1)" not in {row[4] for row in rows}
