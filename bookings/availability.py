@@ -225,6 +225,23 @@ class _Timeline:
         i = bisect_right(self._ends, span.start)
         return i < len(self._starts) and self._starts[i] < span.end
 
+    def cut_from(
+        self, ranges: Iterable[tuple[datetime, datetime]]
+    ) -> list[tuple[datetime, datetime]]:
+        """Return the parts of sorted, disjoint half-open ``ranges`` that no span covers."""
+        starts, ends, n = self._starts, self._ends, len(self._starts)
+        out = []
+        for lo, hi in ranges:
+            i, cur = bisect_right(ends, lo), lo
+            while i < n and starts[i] < hi:
+                if cur < starts[i]:
+                    out.append((cur, starts[i]))
+                cur = max(cur, ends[i])
+                i += 1
+            if cur < hi:
+                out.append((cur, hi))
+        return out
+
     def allowed(self, windows: _Windows, before: timedelta, after: timedelta) -> _Windows:
         """Return the starts ``t`` in ``windows`` whose ``[t - before, t + after)`` hits no span.
 
@@ -290,7 +307,7 @@ def _first_instant_at_or_after(wall: datetime, tz: ZoneInfo) -> datetime:
 class _Index:
     """The schedule grouped by therapist, date and room for fast lookups."""
 
-    def __init__(self, schedule: Schedule, service_id: int) -> None:
+    def __init__(self, schedule: Schedule, service_id: int | None) -> None:
         weekly: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
         for w in schedule.weekly_hours:
             weekly[w.therapist_id, w.weekday].append((w.start, w.end))
@@ -308,6 +325,7 @@ class _Index:
         self.time_off = _group(schedule.time_off, therapist)
         self.busy = _group(schedule.busy, therapist)
         room_busy = _group(schedule.room_busy, room)
+        # No service (working time only): no room is looked at.
         suitable = sorted(r.room_id for r in schedule.rooms if service_id in r.service_ids)
         self.rooms = [(room_id, room_busy.get(room_id, _EMPTY)) for room_id in suitable]
 
@@ -594,6 +612,31 @@ def _free_days(
                 windows[tid] = found
         if windows:
             yield _FreeDay(local, windows, hours)
+
+
+def working_time(
+    schedule: Schedule, *, first_day: date, end_day: date, tz: ZoneInfo
+) -> dict[int, dict[date, list[Span]]]:
+    """Return each therapist's working time per local day, for first_day <= day < end_day.
+
+    The same hours the slots come from: a date's own hours replace its weekday's, closures
+    remove the day, time off is cut out. Days with no time left are left out.
+    """
+    index = _Index(schedule, None)
+    out: dict[int, dict[date, list[Span]]] = {}
+    therapist_ids = sorted({t.therapist_id for t in schedule.therapists})
+    for n in range(max(0, (end_day - first_day).days)):
+        day = first_day + timedelta(days=n)
+        if day in index.closures:
+            continue
+        local = _LocalDay(day, tz, Policy().step)  # the step only matters for starts
+        for tid in therapist_ids:
+            spans = local.working(index.hours(tid, day))
+            if tid in index.time_off:
+                spans = index.time_off[tid].cut_from(spans)
+            if spans:
+                out.setdefault(tid, {})[day] = [Span(a, b) for a, b in spans]
+    return out
 
 
 def pick_room(schedule: Schedule, request: ServiceRequest, start: datetime) -> int | None:

@@ -42,6 +42,7 @@ from bookings.tokens import appointment_for_token, issue_manage_token, revoke_ma
 from services.models import ServiceLength
 
 Status = Appointment.Status
+Source = Appointment.Source
 ROOM_ATTEMPTS = 4  # tries at a free room when racing bookings take ours
 THERAPIST_OVERLAP = "appointment_therapist_no_overlap"  # the exclusion constraints' names
 ROOM_OVERLAP = "appointment_room_no_overlap"
@@ -138,11 +139,13 @@ def book_appointment(
     by: AbstractBaseUser | None = None,
     notify: bool = True,
     policy: BookingPolicy | None = None,
+    source: str = Source.ONLINE,
 ) -> Booked:
     """Book `client` in at `start`; a repeated `key` returns the first booking unchanged.
 
     Staff (`by` given) may book inside the minimum notice, never into an overlap. Pass the
-    `policy` the request already loaded, if it did.
+    `policy` the request already loaded, if it did. `source` records the door it came
+    through (online unless a staff door says otherwise, as ``book_at_desk`` does).
     """
     policy = _as_applies(policy or BookingPolicy.load(), by)
     try:
@@ -158,7 +161,7 @@ def book_appointment(
             return Booked(done, None, created=False)
         raise
     return _insert_with_room_retry(
-        _NewBooking(client, service_length, start, therapist, key, by, notify),
+        _NewBooking(client, service_length, start, therapist, key, by, notify, source),
         therapist_id=therapist_id,
         room_id=room_id,
         policy=policy,
@@ -207,6 +210,7 @@ def book_at_desk(
             key=key,
             by=by,
             notify=notify,
+            source=Source.DESK,
         )
 
 
@@ -221,6 +225,7 @@ class _NewBooking:
     key: UUID | None
     by: AbstractBaseUser | None
     notify: bool
+    source: str
 
 
 def _insert_with_room_retry(
@@ -302,6 +307,7 @@ def _insert_booking(
             service_length=new.service_length,
             start=new.start,
             idempotency_key=new.key,
+            source=new.source,
             created_by=new.by,
             updated_by=new.by,
         )
@@ -535,6 +541,7 @@ __all__ = [
     "FullyBooked",
     "Offer",
     "SlotTaken",
+    "Source",
     "appointment_for_token",
     "block_time",
     "book_appointment",

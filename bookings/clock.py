@@ -63,6 +63,12 @@ def day(value: date | datetime, *, year: bool = False) -> str:
     return f"{text}, {d.year}" if year else text
 
 
+def month(value: date | datetime) -> str:
+    """Return the short month and its year, e.g. "Dec 2026"."""
+    d = _date(value)
+    return f"{d:%b} {d.year}"
+
+
 def long_day(value: date | datetime, *, year: bool = False) -> str:
     """Return e.g. "Wednesday, December 2" (with `year`, "Wednesday, December 2, 2026")."""
     d = _date(value)

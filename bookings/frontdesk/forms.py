@@ -296,3 +296,54 @@ class StaffNotesForm(forms.Form):
                 "saved. Their version is shown above; merge your change into the box and save."
             )
         return data
+
+
+class ReportForm(forms.Form):
+    """The reports' period: grouped by week or month, the last few of them or from-to dates.
+
+    Bounded so a report stays readable and cheap: at most a year long, from 2000 on, ending
+    at most a year from today.
+    """
+
+    MAX_DAYS = 366
+    EARLIEST = date(2000, 1, 1)
+
+    by = forms.ChoiceField(
+        label="Group by",
+        choices=[("week", "Week"), ("month", "Month")],
+        initial="week",
+        widget=forms.RadioSelect,
+    )
+    start = forms.DateField(label="From", required=False, widget=forms.DateInput({"type": "date"}))
+    end = forms.DateField(label="To", required=False, widget=forms.DateInput({"type": "date"}))
+
+    def __init__(self, *args, today: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_start(self) -> date | None:
+        start = self.cleaned_data["start"]
+        if start is not None and start < self.EARLIEST:
+            raise ValidationError(f"Choose a date from {clock.day(self.EARLIEST, year=True)} on.")
+        return start
+
+    def clean_end(self) -> date | None:
+        end = self.cleaned_data["end"]
+        latest = self.today + timedelta(days=self.MAX_DAYS)
+        if end is not None and end > latest:
+            raise ValidationError(f"Choose a date up to {clock.day(latest, year=True)}.")
+        return end
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if self.has_error("start") or self.has_error("end"):
+            return data
+        if (start is None) != (end is None):
+            missing = "end" if end is None else "start"
+            self.add_error(missing, "Give both dates, or neither for the preset period.")
+        elif start is not None and end < start:
+            self.add_error("end", "The end date must be on or after the start date.")
+        elif start is not None and (end - start).days + 1 > self.MAX_DAYS:
+            self.add_error("end", f"Choose at most {self.MAX_DAYS} days, a year.")
+        return data

@@ -10,6 +10,7 @@ from bookings.frontdesk import views as staff
 from bookings.frontdesk import views_appointments as staff_appointments
 from bookings.frontdesk import views_clients as staff_clients
 from bookings.frontdesk import views_emails as staff_emails
+from bookings.frontdesk import views_reports as staff_reports
 
 DAY = r"(?P<day>\d{4}-\d{2}-\d{2})"
 
@@ -46,6 +47,9 @@ urlpatterns = [
     ),
     # Client emails the mail server refused.
     path("emails/", staff_emails.emails, name="emails"),
+    # The clinic's reports.
+    path("reports/", staff_reports.reports, name="reports"),
+    path("reports/export.csv", staff_reports.reports_csv, name="reports_csv"),
     # Therapists.
     path("me/", staff.my_schedule, name="my_schedule"),
     path("me/calendar/", staff.my_calendar, name="my_calendar"),

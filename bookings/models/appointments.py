@@ -27,6 +27,13 @@ class AppointmentStatus(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
+class AppointmentSource(models.TextChoices):
+    """Which door a booking came through; the write that books it says so."""
+
+    ONLINE = "online", "Online"
+    DESK = "desk", "Front desk"
+
+
 # Cancelled and no-show appointments free their time.
 ACTIVE_STATUSES = [
     AppointmentStatus.BOOKED,
@@ -64,6 +71,7 @@ class Appointment(models.Model):
     """
 
     Status = AppointmentStatus
+    Source = AppointmentSource
     ACTIVE_STATUSES = ACTIVE_STATUSES
 
     # Indexed by (client, start) below.
@@ -85,6 +93,10 @@ class Appointment(models.Model):
     occupied_until = models.DateTimeField(editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
     cancel_reason = models.CharField(max_length=200, blank=True)
+    # booking.book_appointment sets it; a row added in the Django admin is a staff booking.
+    source = models.CharField(
+        max_length=8, choices=Source.choices, default=Source.DESK, editable=False
+    )
     idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     # iCalendar SEQUENCE: one up for every change the client's calendar must follow.
     sequence = models.PositiveIntegerField(default=0, editable=False)
@@ -117,6 +129,10 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=AppointmentStatus.values),
                 name="appointment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=AppointmentSource.values),
+                name="appointment_source_valid",
             ),
             *(
                 ExclusionConstraint(

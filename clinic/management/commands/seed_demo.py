@@ -213,6 +213,7 @@ class Command(BaseCommand):
                     key=key,
                     by=admin,
                     notify=False,
+                    source=booking.Source.DESK,
                 )
             except booking.BookingError:
                 continue  # someone booked that time already: leave theirs be
