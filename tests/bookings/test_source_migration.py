@@ -1,4 +1,4 @@
-"""Migration 0010 tells the online bookings already made from the front desk's."""
+"""Migration 0011 tells the online bookings already made from the front desk's."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +12,7 @@ from bookings.models import Appointment
 
 @pytest.mark.django_db(transaction=True)
 def test_existing_bookings_without_a_staff_author_become_online_ones():
-    before = [("bookings", "0009_lookup_tokens"), ("services", "0002_content_pages")]
+    before = [("bookings", "0010_availability_version"), ("services", "0002_content_pages")]
     try:
         MigrationExecutor(connection).migrate(before)
         old = MigrationExecutor(connection).loader.project_state(before).apps

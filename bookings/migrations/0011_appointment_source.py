@@ -15,7 +15,7 @@ def mark_online_bookings(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0009_lookup_tokens"),
+        ("bookings", "0010_availability_version"),
     ]
 
     operations = [
