@@ -16,7 +16,7 @@ import psycopg
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, transaction
 
-from bookings import clock, outbox, queries
+from bookings import clock, outbox, phones, queries
 from bookings.errors import BookingError, ChangeNotAllowed, FullyBooked, Offer, SlotTaken
 from bookings.models import (
     Appointment,
@@ -84,11 +84,19 @@ def find_or_create_client(*, first_name: str, last_name: str, email: str, phone:
                 first_name=first_name.strip(),
                 last_name=last_name.strip(),
                 email=email,
-                phone=phone.strip(),
+                phone=_stored_phone(phone),
             )
     except IntegrityError:
         # A first booking under the same email committed between our read and write.
         return Client.objects.with_email(email).get()
+
+
+def _stored_phone(phone: str) -> str:
+    """Return `phone` as stored: E.164 (the forms have checked it can be parsed)."""
+    try:
+        return phones.to_e164(phone)
+    except phones.InvalidPhone:
+        return phone.strip()
 
 
 def _is_violation(error: IntegrityError, name: str) -> bool:
@@ -296,6 +304,8 @@ def _insert_booking(
         token = issue_manage_token(appointment) if new.by is None else None
         if new.notify:
             outbox.queue(appointment, outbox.Kind.CONFIRMATION)
+        if new.by is None:  # a runner, online: the therapist and the desk hear of it
+            outbox.notify_staff(appointment, outbox.Kind.NOTICE_BOOKED, policy=policy)
         outbox.schedule_reminder(appointment, policy=policy, now=now)
     return appointment, token
 
@@ -391,6 +401,8 @@ def reschedule_appointment(
             )
             if notify:
                 outbox.queue(current, outbox.Kind.MOVED)
+            if by is None:
+                outbox.notify_staff(current, outbox.Kind.NOTICE_MOVED, policy=policy)
             outbox.reschedule_reminder(current, policy=policy, now=now)
     except FullyBooked as full:
         raise full_day(full.message, length, start, now, therapist, policy) from None
@@ -436,6 +448,8 @@ def cancel_appointment(
         outbox.skip_reminders(current)
         if notify:
             outbox.queue(current, outbox.Kind.CANCELLED)
+        if by is None:
+            outbox.notify_staff(current, outbox.Kind.NOTICE_CANCELLED, policy=policy)
     return current
 
 
@@ -481,6 +495,18 @@ def set_status(
     return current
 
 
+def _sessions_within(therapist: Therapist, start: datetime, end: datetime) -> list[Appointment]:
+    """Return `therapist`'s active sessions meeting ``[start, end)``, locking the therapist
+    row first so a booking cannot slip in between this check and the caller's insert."""
+    Therapist.objects.select_for_update().get(pk=therapist.pk)
+    return list(
+        Appointment.objects.active()
+        .filter(therapist=therapist, start__lt=end, end__gt=start)
+        .select_related("client", "service_length__service")
+        .order_by("start")
+    )
+
+
 def block_time(
     *, therapist: Therapist, start: datetime, end: datetime, by: AbstractBaseUser, reason: str = ""
 ) -> TimeOff:
@@ -488,20 +514,38 @@ def block_time(
     if end <= start:
         raise BookingError("The end must be after the start.")
     with transaction.atomic():
-        # Lock the therapist row so a booking cannot slip in between the check and the insert.
-        Therapist.objects.select_for_update().get(pk=therapist.pk)
-        clash = (
-            Appointment.objects.active()
-            .filter(therapist=therapist, start__lt=end, end__gt=start)
-            .first()
-        )
-        if clash is not None:
+        clashes = _sessions_within(therapist, start, end)
+        if clashes:
             raise BookingError(
-                f"{therapist.name} has a session at {clock.moment(clash.start)} in that time. "
-                "Move or cancel it first."
+                f"{therapist.name} has a session at {clock.moment(clashes[0].start)} in that "
+                "time. Move or cancel it first."
             )
         return TimeOff.objects.create(
             therapist=therapist, start=start, end=end, reason=reason[:200] or "Blocked"
+        )
+
+
+def take_time_off(
+    *, therapist: Therapist, start: datetime, end: datetime, by: AbstractBaseUser, reason: str = ""
+) -> TimeOff:
+    """Record time off a therapist entered themselves; refuse if it covers a booked session,
+    naming each one, since only the front desk moves clients' sessions."""
+    if end <= start:
+        raise BookingError("Your time off must end after it starts.")
+    with transaction.atomic():
+        clashes = _sessions_within(therapist, start, end)
+        if clashes:
+            sessions = "; ".join(
+                f"{clock.day(a.start)}, {clock.time_range(a.start, a.end)} "
+                f"({a.client.first_name}, {a.service_length.service.title})"
+                for a in clashes
+            )
+            plural = "these sessions" if len(clashes) > 1 else "this session"
+            raise BookingError(
+                f"That time covers {sessions}. Ask the front desk to move {plural} first."
+            )
+        return TimeOff.objects.create(
+            therapist=therapist, start=start, end=end, reason=reason[:200] or "Time off"
         )
 
 
@@ -523,4 +567,5 @@ __all__ = [
     "reschedule_appointment",
     "revoke_manage_tokens",
     "set_status",
+    "take_time_off",
 ]

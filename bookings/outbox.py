@@ -64,6 +64,40 @@ def queue_lookup(email: str) -> ClientMessage:
     return message
 
 
+# What a runner did online -> the staff notice it sends, and who wants to hear of it.
+NOTICES = {
+    Kind.NOTICE_BOOKED: ("hears_bookings", "desk_hears_bookings"),
+    Kind.NOTICE_MOVED: ("hears_moves", "desk_hears_moves"),
+    Kind.NOTICE_CANCELLED: ("hears_cancellations", "desk_hears_cancellations"),
+}
+
+
+def staff_recipients(appointment: Appointment, kind: str, policy: BookingPolicy) -> list[str]:
+    """Return who hears of a runner's online `kind` change: the therapist and the desk,
+    each unless they switched that kind off (one email per address)."""
+    therapist_wants, desk_wants = NOTICES[kind]
+    therapist = appointment.therapist
+    recipients = []
+    if getattr(therapist, therapist_wants):
+        address = therapist.notice_email or (therapist.user.email if therapist.user else "")
+        recipients.append(address)
+    if getattr(policy, desk_wants):
+        recipients.append(policy.desk_email)
+    return list(dict.fromkeys(address.strip() for address in recipients if address.strip()))
+
+
+def notify_staff(appointment: Appointment, kind: str, *, policy: BookingPolicy) -> None:
+    """Queue short notices (no health details) of a runner's online change to the staff."""
+    for address in staff_recipients(appointment, kind, policy):
+        message = ClientMessage.objects.create(appointment=appointment, kind=kind, email=address)
+        _enqueue(message)
+
+
+def queue_receipt(appointment: Appointment) -> ClientMessage:
+    """Queue the receipt of `appointment`'s payments to its client."""
+    return queue(appointment, Kind.RECEIPT)
+
+
 def skip_reminders(appointment: Appointment) -> None:
     """Withdraw reminders not yet sent (after a cancellation, a no-show or a move)."""
     appointment.messages.pending().filter(kind=Kind.REMINDER).update(
@@ -168,12 +202,13 @@ def deliver(message_id: int) -> str:
             ClientMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=message_id, status=ClientMessage.Status.PENDING)
             .select_related(*(f"appointment__{name}" for name in APPOINTMENT_DETAILS))
+            .select_related("appointment__therapist__profile")
             .first()
         )
         if message is None:
             return "nothing to send"
         now = timezone.now()
-        if message.kind != Kind.LOOKUP and not message.appointment.client.email:
+        if not (message.email or message.appointment.client.email):
             return _skip(message, "no email address")
         if message.kind == Kind.REMINDER and (why := stale_reminder(message, now=now)):
             return _skip(message, why)

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, F, Func, Q, QuerySet, Value
 from django.utils import timezone
 
-from bookings.clock import clinic_tz
+from bookings.clock import day_bounds
 from bookings.models import (
     Appointment,
     AppointmentChange,
@@ -28,13 +28,6 @@ from clinic.models import OpeningHours
 
 Status = Appointment.Status
 Hours = list[tuple[time, time]]
-
-
-def day_bounds(first: date, days: int = 1) -> tuple[datetime, datetime]:
-    """Return the aware instants at which local `first` starts and `days` days later ends."""
-    tz = clinic_tz()
-    last = first + timedelta(days=days)
-    return datetime.combine(first, time(), tzinfo=tz), datetime.combine(last, time(), tzinfo=tz)
 
 
 @dataclass
