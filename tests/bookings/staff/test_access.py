@@ -35,15 +35,22 @@ ACCESS: dict[str, set[str] | str] = {
     "status": DESK,
     "emails": DESK,
     "resend_link": DESK,
+    "checkout": DESK,
+    "waive_fee": DESK,
+    "receipt": DESK,
+    "receipt_email": DESK,
     "clients": DESK,
     "client": DESK,
     "client_notes": DESK,
+    "client_contact": DESK,
+    "client_merge": DESK,
     "client_export": DESK,
     "client_export_json": DESK,
     "client_erase": DESK,
     "client_revoke_links": DESK,
     "my_schedule": {"therapist"},  # needs a linked therapist profile
     "my_calendar": {"therapist"},
+    "my_time_off": {"therapist"},
 }
 
 
