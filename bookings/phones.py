@@ -61,5 +61,8 @@ def search_digits(query: str) -> str | None:
         return None
     number = parse(query)
     if number is not None and phonenumbers.is_valid_number(number):
+        if number.country_code == 1:
+            # The ten digits alone, so a number stored before parsing (no +1) is found too.
+            return str(number.national_number)
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
     return digits

@@ -5,6 +5,7 @@ aware datetimes); checkout.py, client_records.py and booking.py decide the rest.
 """
 
 import hashlib
+from dataclasses import astuple
 from decimal import Decimal
 
 from django import forms
@@ -71,7 +72,7 @@ class WaiveForm(forms.Form):
 
 def contact_version(contact: Contact) -> str:
     """Return a short fingerprint of contact details, to spot someone else's edit."""
-    return hashlib.sha256(repr(tuple(contact)).encode()).hexdigest()[:16]
+    return hashlib.sha256(repr(astuple(contact)).encode()).hexdigest()[:16]
 
 
 class ContactForm(forms.Form):
