@@ -450,7 +450,7 @@ def test_a_therapist_enters_time_off_and_the_desk_sees_it_on_the_grid(ana_web, d
     )
     grid = desk.get(reverse("staff:day_for", args=[tuesday.isoformat()])).text
     assert 'class="cell-timeoff"' in grid and "Race weekend" in grid
-    assert "Off 1:30–5:00 PM (Race weekend)" in ana_web.get(reverse("staff:my_schedule")).text
+    assert "Off 1:30\u20135:00 PM (Race weekend)" in ana_web.get(reverse("staff:my_schedule")).text
 
 
 def test_time_off_over_a_booked_session_is_refused_naming_it(ana_web, clinic):
@@ -464,8 +464,8 @@ def test_time_off_over_a_booked_session_is_refused_naming_it(ana_web, clinic):
     assert response.status_code == 422
     text = response.text.replace("&#x27;", "'")
     assert (
-        "That time covers Mon, Jun 15, 10:00–11:00 AM (Jess, Sports massage); "
-        "Mon, Jun 15, 2:00–3:00 PM (Sam, Sports massage). "
+        "That time covers Mon, Jun 15, 10:00\u201311:00 AM (Jess, Sports massage); "
+        "Mon, Jun 15, 2:00\u20133:00 PM (Sam, Sports massage). "
         "Ask the front desk to move these sessions first."
     ) in text
     assert not TimeOff.objects.exists()
