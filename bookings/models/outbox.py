@@ -20,6 +20,10 @@ class ClientMessageQuerySet(models.QuerySet):
     def failed(self) -> "ClientMessageQuerySet":
         return self.filter(status=ClientMessage.Status.FAILED)
 
+    def to_clients(self) -> "ClientMessageQuerySet":
+        """Return messages to clients, not the staff's notices of online changes."""
+        return self.exclude(kind__startswith="notice_")
+
 
 class ClientMessage(models.Model):
     class Kind(models.TextChoices):
