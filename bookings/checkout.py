@@ -10,6 +10,7 @@ history and, for a receipt, its email in the same transaction. The database chec
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -56,15 +57,24 @@ def record_payment(
     by: AbstractBaseUser,
     now: datetime,
     note: str = "",
+    key: UUID | None = None,
 ) -> Payment:
     """Record a payment the desk took for `appointment`, completing the session if it is not
-    yet completed. Refused for a cancelled or missed session (a fee is recorded instead)."""
+    yet completed. Refused for a cancelled or missed session (a fee is recorded instead).
+
+    A repeated `key` (the same form sent twice) returns the first payment unchanged.
+    """
+    if key is not None and (earlier := Payment.objects.filter(idempotency_key=key).first()):
+        return earlier
     if amount is None or amount <= ZERO:
         raise CheckoutRefused("Enter the amount taken, more than $0.", field="amount")
     if method not in PaymentMethod.values:
         raise CheckoutRefused("Choose how the client paid.", field="method")
     with transaction.atomic():
         current = _locked(appointment)
+        # A double click's twin waited on the row lock above; it finds the first one here.
+        if key is not None and (earlier := Payment.objects.filter(idempotency_key=key).first()):
+            return earlier
         if current.status == Status.CANCELLED:
             raise CheckoutRefused(
                 "This booking was cancelled, so there is no session to pay for. "
@@ -89,6 +99,7 @@ def record_payment(
             note=note[:200],
             taken_by=by,
             taken_at=now,
+            idempotency_key=key,
         )
         AppointmentChange.objects.create(
             appointment=current,

@@ -5,6 +5,7 @@ aware datetimes); checkout.py, client_records.py and booking.py decide the rest.
 """
 
 import hashlib
+import uuid
 from dataclasses import astuple
 from decimal import Decimal
 
@@ -55,6 +56,14 @@ class PaymentForm(forms.Form):
         max_length=200,
         required=False,
         help_text="e.g. the terminal's approval code. No card numbers.",
+    )
+    key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        initial=uuid.uuid4,
+        error_messages={
+            "required": "This form expired. Check the amount and send it again.",
+            "invalid": "This form expired. Check the amount and send it again.",
+        },
     )
 
 

@@ -106,6 +106,7 @@ def checkout_view(request: HttpRequest, pk: int) -> HttpResponse:
                 note=data["note"],
                 by=request.user,
                 now=now,
+                key=data["key"],
             )
         except checkout.CheckoutRefused as refused:
             _refused(form, refused)

@@ -71,6 +71,8 @@ class Payment(models.Model):
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The checkout form's key: the same form sent twice (a double click) records one payment.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["taken_at", "pk"]

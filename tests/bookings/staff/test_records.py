@@ -4,6 +4,7 @@ merges and phone numbers, a therapist's own time off, and one door for every cha
 import html
 from datetime import timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from django.urls import reverse
@@ -46,9 +47,10 @@ def profile(clinic) -> ClinicProfile:
     return profile
 
 
-def pay(desk, appointment: Appointment, amount: str, method: str = "card"):
+def pay(desk, appointment: Appointment, amount: str, method: str = "card", key=None):
     url = reverse("staff:checkout", args=[appointment.pk])
-    return desk.post(url, {"record": "payment", "amount": amount, "method": method})
+    data = {"record": "payment", "amount": amount, "method": method, "key": key or uuid4()}
+    return desk.post(url, data)
 
 
 def intake_for(client: Client, **answers) -> RunnerIntake:
@@ -165,7 +167,7 @@ def test_bad_checkout_input_says_why_next_to_the_field_and_changes_nothing(
     appointment = book(clinic, at("10:00", SUNDAY), status=status)
     AppointmentChange.objects.create(appointment=appointment, action="cancelled", at=NOW)
 
-    response = desk.post(reverse("staff:checkout", args=[appointment.pk]), data)
+    response = desk.post(reverse("staff:checkout", args=[appointment.pk]), data | {"key": uuid4()})
 
     assert response.status_code == 422
     assert message in " ".join(response.context[form].errors["amount"])
@@ -173,6 +175,40 @@ def test_bad_checkout_input_says_why_next_to_the_field_and_changes_nothing(
     appointment.refresh_from_db()
     assert appointment.status == status
     assert appointment.changes.count() == 1
+
+
+def test_a_payment_form_sent_twice_records_one_payment(desk, clinic):
+    appointment = book(clinic, at("10:00", SUNDAY))
+    key = uuid4()
+
+    first = pay(desk, appointment, "95", key=key)
+    again = pay(desk, appointment, "95", key=key)
+
+    assert (first.status_code, again.status_code) == (303, 303)
+    assert Payment.objects.count() == 1
+    assert appointment.changes.filter(action=Action.PAID).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_racing_itself_records_one_payment(clinic, desk_user):
+    appointment = book(clinic, at("10:00", SUNDAY))
+    key = uuid4()
+
+    def submit(_: int) -> Payment:
+        return checkout.record_payment(
+            appointment=appointment,
+            amount=Decimal("95"),
+            method="card",
+            by=desk_user,
+            now=NOW,
+            key=key,
+        )
+
+    results = race(2, submit)
+
+    assert all(isinstance(r, Payment) for r in results), results
+    assert results[0].pk == results[1].pk and Payment.objects.count() == 1
+    assert appointment.changes.filter(action=Action.COMPLETED).count() == 1
 
 
 def test_a_tampered_payment_method_is_refused(desk, clinic):
