@@ -628,3 +628,28 @@ def test_the_data_migration_stores_existing_phone_numbers_in_e164(db):
     migration.to_e164(apps, None)
 
     assert dict(Client.objects.filter(pk__in=clients).values_list("pk", "phone")) == clients
+
+
+def test_the_clients_page_and_the_days_takings_run_fixed_queries(
+    desk, clinic, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add_visits(count: int, offset: int) -> None:
+        for n in range(offset, offset + count):  # four a day, 9:00 to 15:00, going back
+            when = at("09:00", SUNDAY - timedelta(days=n // 4)) + timedelta(hours=(n % 4) * 2)
+            visit = book(clinic, when, status="completed", client=make_client())
+            Payment.objects.create(appointment=visit, amount=95, method="card")
+
+    add_visits(3, 0)
+    with CaptureQueriesContext(connection) as few:
+        desk.get(reverse("staff:clients"))
+        desk.get(reverse("staff:day_for", args=[MONDAY.isoformat()]))
+    add_visits(9, 3)
+
+    with django_assert_max_num_queries(len(few)):
+        listed = desk.get(reverse("staff:clients"))
+        desk.get(reverse("staff:day_for", args=[MONDAY.isoformat()]))
+
+    assert len(listed.context["recent"]) == 12
