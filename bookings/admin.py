@@ -5,20 +5,25 @@ from itertools import pairwise
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Model
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from bookings import clock
+from bookings import client_records, clock, phones
 from bookings.models import (
     Appointment,
     BookingPolicy,
     Client,
     ClinicClosure,
     DateHours,
+    IntakeChange,
     LookupToken,
     Room,
+    RunnerIntake,
     Therapist,
     TimeOff,
     WeeklyHours,
@@ -97,6 +102,10 @@ class TherapistAdmin(admin.ModelAdmin):
         "active",
         "ordering",
         "max_sessions_per_day",
+        "notice_email",
+        "hears_bookings",
+        "hears_moves",
+        "hears_cancellations",
     ]
     inlines = [WeeklyHoursInline, DateHoursInline]
 
@@ -127,6 +136,21 @@ class BookingPolicyAdmin(admin.ModelAdmin):
         ("Online booking", {"fields": ["slot_step_minutes", "min_notice_hours", "horizon_days"]}),
         ("Changes", {"fields": ["change_cutoff_hours", "reminder_hours_before"]}),
         ("Therapists", {"fields": ["max_sessions_per_day"]}),
+        (
+            "Fees (recorded at checkout)",
+            {"fields": ["late_cancellation_hours", "late_cancellation_fee", "no_show_fee"]},
+        ),
+        (
+            "Front desk notices of online changes",
+            {
+                "fields": [
+                    "desk_email",
+                    "desk_hears_bookings",
+                    "desk_hears_moves",
+                    "desk_hears_cancellations",
+                ]
+            },
+        ),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -137,64 +161,120 @@ class BookingPolicyAdmin(admin.ModelAdmin):
         return False
 
 
+class ClientAdminForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["first_name", "last_name", "email", "phone", "staff_notes"]
+
+    def clean_phone(self) -> str:
+        try:
+            return phones.to_e164(self.cleaned_data["phone"])
+        except phones.InvalidPhone as error:
+            raise ValidationError(str(error)) from None
+
+
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
-    list_display = ["last_name", "first_name", "email", "phone", "created_at"]
+    """Clients' contact details; every save is recorded in the client's history."""
+
+    form = ClientAdminForm
+    list_display = ["last_name", "first_name", "email", "phone_display", "created_at"]
     search_fields = ["last_name", "first_name", "email", "phone"]
 
+    @admin.display(description="phone")
+    def phone_display(self, obj: Client) -> str:
+        return obj.phone_display
 
-class AppointmentForm(forms.ModelForm):
-    class Meta:
-        model = Appointment
-        fields = [
-            "client",
-            "therapist",
-            "room",
-            "service_length",
-            "start",
-            "end",
-            "status",
-            "cancel_reason",
-        ]
+    def save_model(self, request: HttpRequest, obj: Client, form, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change:
+                before = {name: form.initial.get(name, "") for name in form.changed_data}
+                client_records.record_edit(
+                    client=obj, before=before, by=request.user, door="admin", now=timezone.now()
+                )
 
-    def clean(self) -> dict:
-        data = super().clean()
-        # A moved or re-typed session keeps its length unless the end was edited too, and a
-        # new service length brings its own buffers; the model fills what is cleared here.
-        if {"start", "service_length"} & set(self.changed_data) and "end" not in self.changed_data:
-            data["end"] = None
-        if "service_length" in self.changed_data:
-            self.instance.buffer_before = self.instance.buffer_after = None
-        return data
+    def has_delete_permission(self, request: HttpRequest, obj: Client | None = None) -> bool:
+        # Visits are kept for the books: erase a client from their staff page instead.
+        return False
+
+
+@admin.register(RunnerIntake)
+class RunnerIntakeAdmin(admin.ModelAdmin):
+    """Intake corrections; every save that changes an answer leaves an intake change row."""
+
+    list_display = ["client", "updated_at"]
+    list_select_related = ["client"]
+    search_fields = ["client__last_name", "client__first_name"]
+    raw_id_fields = ["client"]
+    readonly_fields = ["policy_consent_at", "policy_version", "treatment_consent_at"]
+    readonly_fields += ["treatment_version"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # given by the runner with their consent, never made up in the admin
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: RunnerIntake, form, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            changes = {
+                name: [_as_json(form.initial.get(name)), _as_json(form.cleaned_data.get(name))]
+                for name in form.changed_data
+            }
+            if changes:
+                IntakeChange.objects.create(
+                    intake=obj, changed_at=timezone.now(), by=request.user, changes=changes
+                )
+
+
+def _as_json(value) -> object:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return list(value) if isinstance(value, (list, tuple)) else value
 
 
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
-    form = AppointmentForm
-    list_display = ["start", "client", "therapist", "room", "service_length", "status"]
+    """Appointments, read-only: every change goes through the staff pages' writes (the same
+    rules, history and client emails as every other door), linked from each row."""
+
+    list_display = ["start", "client", "therapist", "room", "service_length", "status", "staff"]
     list_filter = ["status", "therapist", "room"]
     list_select_related = ["client", "therapist", "room", "service_length__service"]
     search_fields = ["client__last_name", "client__first_name", "client__email"]
     date_hierarchy = "start"
-    autocomplete_fields = ["client"]
-    readonly_fields = ["occupied", "created_at", "created_by", "updated_at", "updated_by"]
+    fields = [
+        "staff",
+        "client",
+        "therapist",
+        "room",
+        "service_length",
+        "start",
+        "end",
+        "status",
+        "cancel_reason",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
 
-    @admin.display(description="occupied (with turnover)")
-    def occupied(self, obj: Appointment) -> str:
-        if obj.occupied_from is None:
-            return "-"
-        return f"{obj.buffer_before} min before, {obj.buffer_after} min after"
+    @admin.display(description="change it on")
+    def staff(self, obj: Appointment) -> str:
+        url = reverse("staff:appointment", args=[obj.pk])
+        return format_html('<a href="{}">the staff page</a>', url)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "service_length":
-            kwargs["queryset"] = db_field.related_model.objects.select_related("service")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
-    def save_model(self, request: HttpRequest, obj: Appointment, form, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 class LookupStateFilter(admin.SimpleListFilter):

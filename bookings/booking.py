@@ -17,7 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from bookings import clock, outbox, queries
+from bookings import clock, outbox, phones, queries
 from bookings.errors import BookingError, ChangeNotAllowed, FullyBooked, Offer, SlotTaken
 from bookings.models import (
     Appointment,
@@ -84,7 +84,7 @@ def find_or_create_client(*, first_name: str, last_name: str, email: str, phone:
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         email=email,
-        phone=phone.strip(),
+        phone=_stored_phone(phone),
         created_at=timezone.now(),
     )
     # One statement and no savepoint: if a first booking under the same email committed
@@ -107,6 +107,14 @@ VALUES (%s, %s, %s, %s, '', %s)
 ON CONFLICT DO NOTHING
 RETURNING id
 """  # noqa: S608 - only the table name is interpolated
+
+
+def _stored_phone(phone: str) -> str:
+    """Return `phone` as stored: E.164 (the forms have checked it can be parsed)."""
+    try:
+        return phones.to_e164(phone)
+    except phones.InvalidPhone:
+        return phone.strip()
 
 
 def _is_violation(error: IntegrityError, name: str) -> bool:
@@ -319,7 +327,10 @@ def _insert_booking(
         )
         # Only the runner's browser is shown a link; the emails mint their own.
         token = issue_manage_token(appointment) if new.by is None else None
-        outbox.queue_booked(appointment, policy=policy, now=now, confirm=new.notify)
+        # A runner booking online: the therapist and the desk hear of it too.
+        outbox.queue_booked(
+            appointment, policy=policy, now=now, confirm=new.notify, online=new.by is None
+        )
     return appointment, token
 
 
@@ -420,6 +431,8 @@ def reschedule_appointment(
             )
             if notify:
                 outbox.queue(current, outbox.Kind.MOVED)
+            if by is None:
+                outbox.notify_staff(current, outbox.Kind.NOTICE_MOVED, policy=policy)
             outbox.reschedule_reminder(current, policy=policy, now=now)
     except FullyBooked as full:
         raise full_day(full.message, length, start, now, therapist, policy) from None
@@ -465,6 +478,8 @@ def cancel_appointment(
         outbox.skip_reminders(current)
         if notify:
             outbox.queue(current, outbox.Kind.CANCELLED)
+        if by is None:
+            outbox.notify_staff(current, outbox.Kind.NOTICE_CANCELLED, policy=policy)
     return current
 
 
@@ -510,6 +525,18 @@ def set_status(
     return current
 
 
+def _sessions_within(therapist: Therapist, start: datetime, end: datetime) -> list[Appointment]:
+    """Return `therapist`'s active sessions meeting ``[start, end)``, locking the therapist
+    row first so a booking cannot slip in between this check and the caller's insert."""
+    Therapist.objects.select_for_update().get(pk=therapist.pk)
+    return list(
+        Appointment.objects.active()
+        .filter(therapist=therapist, start__lt=end, end__gt=start)
+        .select_related("client", "service_length__service")
+        .order_by("start")
+    )
+
+
 def block_time(
     *, therapist: Therapist, start: datetime, end: datetime, by: AbstractBaseUser, reason: str = ""
 ) -> TimeOff:
@@ -517,20 +544,38 @@ def block_time(
     if end <= start:
         raise BookingError("The end must be after the start.")
     with transaction.atomic():
-        # Lock the therapist row so a booking cannot slip in between the check and the insert.
-        Therapist.objects.select_for_update().get(pk=therapist.pk)
-        clash = (
-            Appointment.objects.active()
-            .filter(therapist=therapist, start__lt=end, end__gt=start)
-            .first()
-        )
-        if clash is not None:
+        clashes = _sessions_within(therapist, start, end)
+        if clashes:
             raise BookingError(
-                f"{therapist.name} has a session at {clock.moment(clash.start)} in that time. "
-                "Move or cancel it first."
+                f"{therapist.name} has a session at {clock.moment(clashes[0].start)} in that "
+                "time. Move or cancel it first."
             )
         return TimeOff.objects.create(
             therapist=therapist, start=start, end=end, reason=reason[:200] or "Blocked"
+        )
+
+
+def take_time_off(
+    *, therapist: Therapist, start: datetime, end: datetime, by: AbstractBaseUser, reason: str = ""
+) -> TimeOff:
+    """Record time off a therapist entered themselves; refuse if it covers a booked session,
+    naming each one, since only the front desk moves clients' sessions."""
+    if end <= start:
+        raise BookingError("Your time off must end after it starts.")
+    with transaction.atomic():
+        clashes = _sessions_within(therapist, start, end)
+        if clashes:
+            sessions = "; ".join(
+                f"{clock.day(a.start)}, {clock.time_range(a.start, a.end)} "
+                f"({a.client.first_name}, {a.service_length.service.title})"
+                for a in clashes
+            )
+            plural = "these sessions" if len(clashes) > 1 else "this session"
+            raise BookingError(
+                f"That time covers {sessions}. Ask the front desk to move {plural} first."
+            )
+        return TimeOff.objects.create(
+            therapist=therapist, start=start, end=end, reason=reason[:200] or "Time off"
         )
 
 
@@ -553,4 +598,5 @@ __all__ = [
     "reschedule_appointment",
     "revoke_manage_tokens",
     "set_status",
+    "take_time_off",
 ]

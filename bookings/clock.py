@@ -7,7 +7,7 @@ is shown as it is. Machine formats (ISO dates in URLs, form values, JSON-LD, iCa
 written here. Templates use the same functions through ``{% load clinic_time %}``.
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -21,6 +21,13 @@ DASH = "\N{EN DASH}"  # between the two ends of a range
 def clinic_tz() -> ZoneInfo:
     """Return the clinic's time zone, in which working hours are wall-clock times."""
     return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_bounds(first: date, days: int = 1) -> tuple[datetime, datetime]:
+    """Return the aware instants at which local `first` starts and `days` days later ends."""
+    tz = clinic_tz()
+    last = first + timedelta(days=days)
+    return datetime.combine(first, time(), tzinfo=tz), datetime.combine(last, time(), tzinfo=tz)
 
 
 def instant_at(wall: datetime) -> datetime | None:

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import calendar, clock, tokens
+from bookings import calendar, clock, receipts, tokens
 from bookings.models import BookingPolicy, ClientMessage
 from clinic.models import ClinicProfile
 
@@ -27,7 +27,15 @@ SUBJECTS = {
     Kind.REMINDER: "Reminder: {service} on {when}",
     Kind.LOOKUP: "Your bookings at Medical & Sports Massage",
     Kind.MANAGE_LINK: "Your new link for {service} on {when}",
+    Kind.RECEIPT: "Your receipt: {service} on {when}",
+    # Staff notices name the client as the desk knows them, and nothing they told us.
+    Kind.NOTICE_BOOKED: "Booked online: {client}, {service}, {when}",
+    Kind.NOTICE_MOVED: "Moved online: {client}, {service}, now {when}",
+    Kind.NOTICE_CANCELLED: "Cancelled online: {client}, {service}, {when}",
 }
+NOTICES = {Kind.NOTICE_BOOKED, Kind.NOTICE_MOVED, Kind.NOTICE_CANCELLED}
+# Emails that carry the client's calendar invitation.
+WITH_INVITATION = {Kind.CONFIRMATION, Kind.MOVED, Kind.CANCELLED, Kind.REMINDER, Kind.MANAGE_LINK}
 
 
 def _url(path: str) -> str:
@@ -38,6 +46,8 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
     """Return the email for `message`, ready to send."""
     profile = ClinicProfile.load()
     context = {"clinic": profile, "site_url": settings.SITE_URL, "kind": message.kind}
+    if message.kind in NOTICES:
+        return _notice(message, context)
     if message.kind == Kind.LOOKUP:
         to = message.email
         context["lookup_url"] = _url(
@@ -46,7 +56,7 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
         subject = SUBJECTS[Kind.LOOKUP]
     else:
         appointment = message.appointment
-        to = appointment.client.email
+        to = message.email or appointment.client.email
         local = timezone.localtime(appointment.start)
         context |= {
             "appointment": appointment,
@@ -55,7 +65,9 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
             "start": local,
             "policy": BookingPolicy.load(),
         }
-        if message.kind != Kind.CANCELLED:
+        if message.kind == Kind.RECEIPT:
+            context["receipt"] = receipts.receipt_for(appointment, profile=profile)
+        elif message.kind != Kind.CANCELLED:
             token = tokens.issue_manage_token(appointment)
             context["manage_url"] = _url(reverse("bookings:manage", args=[token]))
         subject = SUBJECTS[message.kind].format(
@@ -64,10 +76,11 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
             time=clock.time_of_day(local),
         )
     text = render_to_string(f"emails/{message.kind}.txt", context)
-    html = render_to_string("emails/message.html", context | {"text_template": message.kind})
+    page = "emails/receipt.html" if message.kind == Kind.RECEIPT else "emails/message.html"
+    html = render_to_string(page, context | {"text_template": message.kind})
     email = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     email.attach_alternative(html, "text/html")
-    if message.kind != Kind.LOOKUP:
+    if message.kind in WITH_INVITATION:
         # The invitation follows the appointment's state, as the email does: a confirmation
         # sent after a cancellation carries the CANCEL, never a stale REQUEST.
         invite = calendar.invitation(
@@ -75,3 +88,25 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
         )
         email.attach("appointment.ics", invite.content, invite.content_type)
     return email
+
+
+def _notice(message: ClientMessage, context: dict) -> EmailMultiAlternatives:
+    """Return a staff notice: when, what, with whom, and the staff page; no health details,
+    no client contact details, no links a client could use."""
+    appointment = message.appointment
+    local = timezone.localtime(appointment.start)
+    client = appointment.client
+    context |= {
+        "appointment": appointment,
+        "client": client,
+        "service": appointment.service_length.service,
+        "start": local,
+        "staff_url": _url(reverse("staff:appointment", args=[appointment.pk])),
+    }
+    subject = SUBJECTS[message.kind].format(
+        client=f"{client.first_name} {client.last_name[:1]}.".strip(),
+        service=appointment.service_length.service.title,
+        when=f"{clock.day(local)} at {clock.time_of_day(local)}",
+    )
+    text = render_to_string(f"emails/{message.kind}.txt", context)
+    return EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [message.email])

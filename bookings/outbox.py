@@ -58,13 +58,20 @@ def queue(
 
 
 def queue_booked(
-    appointment: Appointment, *, policy: BookingPolicy, now: datetime, confirm: bool = True
+    appointment: Appointment,
+    *,
+    policy: BookingPolicy,
+    now: datetime,
+    confirm: bool = True,
+    online: bool = False,
 ) -> None:
-    """Record a new appointment's confirmation (unless not `confirm`) and its reminder in one
-    insert, and queue their delivery."""
+    """Record a new appointment's confirmation (unless not `confirm`), its reminder and, when
+    a runner booked `online`, the staff's notices in one insert, and queue their delivery."""
     owed = [_reminder(appointment, policy=policy, now=now)]
     if confirm:
         owed.insert(0, ClientMessage(appointment=appointment, kind=Kind.CONFIRMATION))
+    if online:
+        owed += _notices(appointment, Kind.NOTICE_BOOKED, policy)
     for message in ClientMessage.objects.bulk_create([m for m in owed if m is not None]):
         _enqueue(message)
 
@@ -74,6 +81,46 @@ def queue_lookup(email: str) -> ClientMessage:
     message = ClientMessage.objects.create(kind=Kind.LOOKUP, email=email.strip())
     _enqueue(message)
     return message
+
+
+# What a runner did online -> the staff notice it sends, and who wants to hear of it.
+NOTICES = {
+    Kind.NOTICE_BOOKED: ("hears_bookings", "desk_hears_bookings"),
+    Kind.NOTICE_MOVED: ("hears_moves", "desk_hears_moves"),
+    Kind.NOTICE_CANCELLED: ("hears_cancellations", "desk_hears_cancellations"),
+}
+
+
+def staff_recipients(appointment: Appointment, kind: str, policy: BookingPolicy) -> list[str]:
+    """Return who hears of a runner's online `kind` change: the therapist and the desk,
+    each unless they switched that kind off (one email per address)."""
+    therapist_wants, desk_wants = NOTICES[kind]
+    therapist = appointment.therapist
+    recipients = []
+    if getattr(therapist, therapist_wants):
+        address = therapist.notice_email or (therapist.user.email if therapist.user else "")
+        recipients.append(address)
+    if getattr(policy, desk_wants):
+        recipients.append(policy.desk_email)
+    return list(dict.fromkeys(address.strip() for address in recipients if address.strip()))
+
+
+def _notices(appointment: Appointment, kind: str, policy: BookingPolicy) -> list[ClientMessage]:
+    return [
+        ClientMessage(appointment=appointment, kind=kind, email=address)
+        for address in staff_recipients(appointment, kind, policy)
+    ]
+
+
+def notify_staff(appointment: Appointment, kind: str, *, policy: BookingPolicy) -> None:
+    """Queue short notices (no health details) of a runner's online change to the staff."""
+    for message in ClientMessage.objects.bulk_create(_notices(appointment, kind, policy)):
+        _enqueue(message)
+
+
+def queue_receipt(appointment: Appointment) -> ClientMessage:
+    """Queue the receipt of `appointment`'s payments to its client."""
+    return queue(appointment, Kind.RECEIPT)
 
 
 def skip_reminders(appointment: Appointment) -> None:
@@ -190,12 +237,13 @@ def deliver(message_id: int) -> str:
             ClientMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=message_id, status=ClientMessage.Status.PENDING)
             .select_related(*(f"appointment__{name}" for name in APPOINTMENT_DETAILS))
+            .select_related("appointment__therapist__profile")
             .first()
         )
         if message is None:
             return "nothing to send"
         now = timezone.now()
-        if message.kind != Kind.LOOKUP and not message.appointment.client.email:
+        if not (message.email or message.appointment.client.email):
             return _skip(message, "no email address")
         if message.kind == Kind.REMINDER and (why := stale_reminder(message, now=now)):
             return _skip(message, why)

@@ -4,7 +4,6 @@ Each loader runs a fixed number of queries however many therapists or appointmen
 are (the day and week views' tests hold them to it).
 """
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -12,7 +11,8 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, F, Func, Q, QuerySet, Value
 from django.utils import timezone
 
-from bookings.clock import clinic_tz
+from bookings import phones
+from bookings.clock import day_bounds
 from bookings.models import (
     Appointment,
     AppointmentChange,
@@ -28,13 +28,6 @@ from clinic.models import OpeningHours
 
 Status = Appointment.Status
 Hours = list[tuple[time, time]]
-
-
-def day_bounds(first: date, days: int = 1) -> tuple[datetime, datetime]:
-    """Return the aware instants at which local `first` starts and `days` days later ends."""
-    tz = clinic_tz()
-    last = first + timedelta(days=days)
-    return datetime.combine(first, time(), tzinfo=tz), datetime.combine(last, time(), tzinfo=tz)
 
 
 @dataclass
@@ -207,20 +200,56 @@ class _Digits(Func):
 
 
 def search_clients(query: str, *, limit: int = 25) -> list[Client]:
-    """Return clients matching every word of `query` in their name, email or phone."""
+    """Return clients matching every word of `query` in their name, email or phone.
+
+    A query that is a phone number, however written ("404.555.0111", "+1 404 555 0111"),
+    is matched as one number against the stored E.164 digits.
+    """
+    clients = Client.objects.alias(phone_digits=_Digits(F("phone")))
+    if (digits := phones.search_digits(query)) is not None:
+        clients = clients.filter(phone_digits__contains=digits)
+        return list(clients.order_by("last_name", "first_name", "pk")[:limit])
     words = query.split()[:5]
     if not words:
         return []
-    clients = Client.objects.alias(phone_digits=_Digits(F("phone")))
     for word in words:
         match = (
             Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
         )
-        digits = re.sub(r"\D", "", word)
-        if len(digits) >= 3:
+        if (digits := phones.search_digits(word)) is not None:
             match |= Q(phone_digits__contains=digits)
         clients = clients.filter(match)
     return list(clients.order_by("last_name", "first_name", "pk")[:limit])
+
+
+@dataclass
+class ClientVisit:
+    """A client in the list before any search, with the visit that puts them there."""
+
+    client: Client
+    appointment: Appointment
+
+
+def clients_around(*, now: datetime, days: int = 14, limit: int = 20) -> tuple[list, list]:
+    """Return clients seen in the last `days` days (latest first) and booked in the next
+    `days` (soonest first), each once with that visit (two queries)."""
+
+    def first_per_client(rows) -> list[ClientVisit]:
+        seen: dict[int, ClientVisit] = {}
+        for appointment in rows:
+            if appointment.client_id not in seen and len(seen) < limit:
+                seen[appointment.client_id] = ClientVisit(appointment.client, appointment)
+        return list(seen.values())
+
+    window = timedelta(days=days)
+    visits = Appointment.objects.with_details().filter(client__erased_at__isnull=True)
+    recent = visits.filter(
+        start__gte=now - window, start__lt=now, status__in=[Status.COMPLETED, Status.CHECKED_IN]
+    ).order_by("-start")[: limit * 4]
+    upcoming = visits.filter(start__gte=now, start__lt=now + window, status=Status.BOOKED).order_by(
+        "start"
+    )[: limit * 4]
+    return first_per_client(recent), first_per_client(upcoming)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from bookings.frontdesk import views as staff
 from bookings.frontdesk import views_appointments as staff_appointments
 from bookings.frontdesk import views_clients as staff_clients
 from bookings.frontdesk import views_emails as staff_emails
+from bookings.frontdesk import views_records as staff_records
 from bookings.frontdesk import views_reports as staff_reports
 
 DAY = r"(?P<day>\d{4}-\d{2}-\d{2})"
@@ -31,10 +32,17 @@ urlpatterns = [
     path("appointments/<int:pk>/cancel/", staff_appointments.cancel, name="cancel"),
     path("appointments/<int:pk>/status/", staff_appointments.status, name="status"),
     path("appointments/<int:pk>/resend-link/", staff_appointments.resend_link, name="resend_link"),
+    # Checkout: payments, fees, receipts.
+    path("appointments/<int:pk>/checkout/", staff_records.checkout_view, name="checkout"),
+    path("appointments/<int:pk>/waive-fee/", staff_records.waive_fee, name="waive_fee"),
+    path("appointments/<int:pk>/receipt/", staff_records.receipt, name="receipt"),
+    path("appointments/<int:pk>/receipt/email/", staff_records.receipt_email, name="receipt_email"),
     # Clients.
     path("clients/", staff_clients.clients, name="clients"),
     path("clients/<int:pk>/", staff_clients.client, name="client"),
     path("clients/<int:pk>/notes/", staff_clients.client_notes, name="client_notes"),
+    path("clients/<int:pk>/contact/", staff_clients.client_contact, name="client_contact"),
+    path("clients/<int:pk>/merge/", staff_records.client_merge, name="client_merge"),
     path("clients/<int:pk>/export/", staff_clients.client_export, name="client_export"),
     path(
         "clients/<int:pk>/export.json", staff_clients.client_export_json, name="client_export_json"
@@ -53,5 +61,6 @@ urlpatterns = [
     # Therapists.
     path("me/", staff.my_schedule, name="my_schedule"),
     path("me/calendar/", staff.my_calendar, name="my_calendar"),
+    path("me/time-off/", staff_records.my_time_off, name="my_time_off"),
     path("feed/<slug:token>.ics", staff.feed, name="feed"),
 ]

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from bookings import calendar, roles, tokens
 from bookings.frontdesk import queries as desk_queries
 from bookings.frontdesk.forms import DayForm, StaffAuthenticationForm
+from bookings.frontdesk.forms_records import TimeOffForm
 from bookings.frontdesk.grid import build_rows
 from bookings.models import Therapist
 
@@ -116,13 +117,22 @@ def week(request: HttpRequest, therapist: int | str, day: str | None = None) -> 
 @therapist_required
 @require_safe
 def my_schedule(request: HttpRequest, therapist: Therapist) -> HttpResponse:
+    return schedule_page(request, therapist)
+
+
+def schedule_page(
+    request: HttpRequest, therapist: Therapist, *, time_off_form=None, status: int = 200
+) -> HttpResponse:
+    """Render a therapist's schedule, with the form to enter their own time off."""
     today = timezone.localdate()
     context = {
         "therapist": therapist,
         "days": desk_queries.therapist_days(therapist, today, SCHEDULE_DAYS),
         "today": today,
+        "time_off_form": time_off_form
+        or TimeOffForm(initial={"start_day": today, "end_day": today}),
     }
-    return render(request, "staff/my_schedule.html", context)
+    return render(request, "staff/my_schedule.html", context, status=status)
 
 
 @therapist_required

@@ -18,11 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import client_data, links, roles
+from bookings import checkout, client_data, client_records, links, roles
 from bookings.frontdesk import queries as desk_queries
 from bookings.frontdesk.forms import ClientSearchForm, StaffNotesForm
+from bookings.frontdesk.forms_records import ContactForm, contact_version
 from bookings.http import see_other
-from bookings.models import AppointmentChange, Client, RunnerIntake
+from bookings.models import AppointmentChange, Client, ClientChange, RunnerIntake
 
 RECENT_CHANGES = 30
 ERASE_WORD = "ERASE"
@@ -47,10 +48,13 @@ class EraseForm(forms.Form):
 def clients(request: HttpRequest) -> HttpResponse:
     search = ClientSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
+    recent, upcoming = ([], []) if query else desk_queries.clients_around(now=timezone.now())
     context = {
         "search": search,
         "query": query,
         "results": desk_queries.search_clients(query) if query else [],
+        "recent": recent,
+        "upcoming": upcoming,
         "can_book": request.user.has_perm(roles.MANAGE_BOOKINGS),
     }
     return render(request, "staff/client_list.html", context, status=422 if search.errors else 200)
@@ -66,10 +70,19 @@ def _recent_changes(client: Client) -> list[AppointmentChange]:
 
 
 def _client_page(
-    request: HttpRequest, client: Client, notes_form: StaffNotesForm, status: int = 200
+    request: HttpRequest,
+    client: Client,
+    notes_form: StaffNotesForm,
+    status: int = 200,
+    contact_form: ContactForm | None = None,
 ) -> HttpResponse:
     intake = RunnerIntake.objects.filter(client=client).first()
     context = {
+        "contact_form": contact_form or ContactForm(client=client),
+        "account": checkout.client_account(client),
+        "record_changes": list(
+            ClientChange.objects.filter(client=client).select_related("by")[:RECENT_CHANGES]
+        ),
         "client": client,
         "intake": intake,
         "history": desk_queries.client_history(client, now=timezone.now()),
@@ -102,6 +115,50 @@ def client_notes(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Staff notes saved.")
             return see_other(reverse("staff:client", args=[pk]))
     return _client_page(request, person, form, status=422)
+
+
+@roles.staff_required(roles.MANAGE_CLIENTS)
+@require_POST
+def client_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the client's edited contact details, unless someone else saved first."""
+    person = get_object_or_404(Client, pk=pk)
+    form = ContactForm(request.POST, client=person)
+    if form.is_valid() and not form.seen_matches():
+        form.add_error(None, STALE_CONTACT)
+        form = _fresh_seen(form, person)
+    elif form.is_valid():
+        try:
+            client_records.update_contact(
+                client=person,
+                contact=form.contact(),
+                seen=client_records.contact_of(person),
+                by=request.user,
+                now=timezone.now(),
+            )
+        except client_records.RecordRefused as refused:
+            field = refused.field if refused.field in form.fields else None
+            form.add_error(field, refused.message)
+        else:
+            messages.success(request, "Contact details saved.")
+            return see_other(reverse("staff:client", args=[pk]))
+    person.refresh_from_db()
+    return _client_page(
+        request, person, StaffNotesForm(client=person), status=422, contact_form=form
+    )
+
+
+STALE_CONTACT = (
+    "Someone changed these details after you opened this page, so yours were not saved. "
+    "The details now on file are shown above the form; send yours again to replace them."
+)
+
+
+def _fresh_seen(form: ContactForm, person: Client) -> ContactForm:
+    """Keep what the editor typed but take in the current version, so sending the form
+    again, after reading the refusal, goes through."""
+    form.data = form.data.copy()
+    form.data["seen"] = contact_version(client_records.contact_of(person))
+    return form
 
 
 @roles.staff_required(roles.MANAGE_CLIENTS)

@@ -23,12 +23,14 @@ RELATED = ("appointment__client", "appointment__service_length__service")
 def emails(request: HttpRequest) -> HttpResponse:
     failed = list(
         ClientMessage.objects.failed()
+        .to_clients()
         .select_related(*RELATED)
         .order_by("-failed_at", "-pk")[: LIMIT + 1]
     )
     # Pending and due, or already refused once: scheduled reminders are not news.
     waiting = (
         ClientMessage.objects.pending()
+        .to_clients()
         .filter(Q(due_at__lte=timezone.now()) | Q(attempts__gt=0))
         .select_related(*RELATED)
         .order_by("due_at", "pk")[:LIMIT]

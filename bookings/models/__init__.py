@@ -17,6 +17,7 @@ from bookings.models.clients import (
     RunnerIntake,
 )
 from bookings.models.outbox import ClientMessage
+from bookings.models.records import ClientChange, Fee, Payment, PaymentMethod
 from bookings.models.schedule import (
     AvailabilityVersion,
     BookingPolicy,
@@ -40,13 +41,17 @@ __all__ = [
     "BookingConsent",
     "BookingPolicy",
     "Client",
+    "ClientChange",
     "ClientMessage",
     "ClinicClosure",
     "DateHours",
+    "Fee",
     "Guardian",
     "IntakeChange",
     "LookupToken",
     "ManageToken",
+    "Payment",
+    "PaymentMethod",
     "Room",
     "RunnerIntake",
     "Therapist",

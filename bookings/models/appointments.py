@@ -232,6 +232,11 @@ class AppointmentChange(models.Model):
         LINK_RESENT = "link_resent", "Manage link re-sent"
         LINKS_REVOKED = "revoked", "Links revoked"
         ERASED = "erased", "Client erased"
+        PAID = "paid", "Payment taken"
+        FEE_CHARGED = "fee_charged", "Fee recorded"
+        FEE_WAIVED = "fee_waived", "Fee waived"
+        MERGED = "merged", "Client records merged"
+        RECEIPT_SENT = "receipt_sent", "Receipt emailed"
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="changes")
     at = models.DateTimeField(default=timezone.now)

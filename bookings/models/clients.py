@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
-from bookings import clock
+from bookings import clock, phones
 
 
 class ClientQuerySet(models.QuerySet):
@@ -59,6 +59,11 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def phone_display(self) -> str:
+        """Return the phone number the one way the clinic writes it, "(404) 555-0111"."""
+        return phones.display(self.phone)
 
 
 class RunnerIntake(models.Model):
@@ -134,6 +139,10 @@ class IntakeChange(models.Model):
 
     intake = models.ForeignKey(RunnerIntake, on_delete=models.CASCADE, related_name="changes")
     changed_at = models.DateTimeField()
+    # Staff who changed it in the admin; None when the runner did, online.
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # {"field": [before, after]}, with dates as ISO strings and cleared answers as "".
     changes = models.JSONField()
 

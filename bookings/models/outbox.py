@@ -20,6 +20,10 @@ class ClientMessageQuerySet(models.QuerySet):
     def failed(self) -> "ClientMessageQuerySet":
         return self.filter(status=ClientMessage.Status.FAILED)
 
+    def to_clients(self) -> "ClientMessageQuerySet":
+        """Return messages to clients, not the staff's notices of online changes."""
+        return self.exclude(kind__startswith="notice_")
+
 
 class ClientMessage(models.Model):
     class Kind(models.TextChoices):
@@ -29,6 +33,11 @@ class ClientMessage(models.Model):
         REMINDER = "reminder"
         LOOKUP = "lookup", "Find my bookings"
         MANAGE_LINK = "manage_link", "Manage link"
+        RECEIPT = "receipt"
+        # Short notices to staff (``email`` is the recipient) of what a runner did online.
+        NOTICE_BOOKED = "notice_booked", "Notice: booked online"
+        NOTICE_MOVED = "notice_moved", "Notice: moved online"
+        NOTICE_CANCELLED = "notice_cancelled", "Notice: cancelled online"
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -36,12 +45,12 @@ class ClientMessage(models.Model):
         SKIPPED = "skipped"
         FAILED = "failed"
 
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     appointment = models.ForeignKey(
         Appointment, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
     )
-    # Only for messages without an appointment ("find my bookings").
+    # The recipient when not the appointment's client: "find my bookings", staff notices.
     email = models.EmailField(blank=True)
     due_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)

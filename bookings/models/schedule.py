@@ -1,6 +1,7 @@
 """Where and when therapists work: therapists, rooms, hours, absences, closures, policy."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -89,6 +90,16 @@ class Therapist(models.Model):
     # SHA-256 of the secret in the therapist's calendar-feed URL; empty until one is issued.
     # Resetting it revokes every copy of the old URL.
     feed_token_digest = models.CharField(max_length=64, blank=True, editable=False)
+    # Short emails when a runner books, moves or cancels online (never health details).
+    notice_email = models.EmailField(
+        "email for notices",
+        blank=True,
+        help_text="Where online bookings, moves and cancellations are sent. "
+        "Empty: the linked account's email.",
+    )
+    hears_bookings = models.BooleanField("email me online bookings", default=True)
+    hears_moves = models.BooleanField("email me online moves", default=True)
+    hears_cancellations = models.BooleanField("email me online cancellations", default=True)
 
     objects = TherapistQuerySet.as_manager()
 
@@ -298,6 +309,38 @@ class BookingPolicy(models.Model):
     reminder_hours_before = models.PositiveSmallIntegerField(
         "reminder (hours before)", default=24, validators=[MinValueValidator(1)]
     )
+    # What the consent text promises; the desk records a fee owed at checkout.
+    late_cancellation_hours = models.PositiveSmallIntegerField(
+        "late cancellation window (hours)",
+        default=24,
+        help_text="A cancellation made less than this long before the session is late.",
+    )
+    late_cancellation_fee = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="Owed for a late cancellation (never more than the session's price). 0 for none.",
+    )
+    no_show_fee = models.DecimalField(
+        "no-show fee",
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="Owed for a missed session (never more than its price). 0 for none.",
+    )
+    # The front desk's own notices of what runners do online.
+    desk_email = models.EmailField(
+        "front desk email",
+        blank=True,
+        help_text="Where online bookings, moves and cancellations are sent. Empty: none.",
+    )
+    desk_hears_bookings = models.BooleanField("email the desk online bookings", default=True)
+    desk_hears_moves = models.BooleanField("email the desk online moves", default=True)
+    desk_hears_cancellations = models.BooleanField(
+        "email the desk online cancellations", default=True
+    )
 
     class Meta:
         verbose_name = "booking policy"
@@ -308,6 +351,10 @@ class BookingPolicy(models.Model):
             models.CheckConstraint(
                 condition=models.Q(slot_step_minutes__gt=0, horizon_days__gt=0),
                 name="bookingpolicy_positive_step_and_horizon",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(late_cancellation_fee__gte=0, no_show_fee__gte=0),
+                name="bookingpolicy_fees_not_negative",
             ),
         ]
 

@@ -18,7 +18,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from bookings import clock, consent
+from bookings import clock, consent, phones
 from bookings.booking import ClientDetails
 from bookings.clock import clinic_tz
 from bookings.errors import SlotTaken
@@ -258,10 +258,11 @@ phone_validator = RegexValidator(
 
 
 def clean_phone(phone: str) -> str:
-    """Return `phone` if it has as many digits as a callable number, else raise."""
-    if not 7 <= sum(ch.isdigit() for ch in phone) <= 15:
-        raise ValidationError("Enter a phone number we can call, such as (404) 555-0142.")
-    return phone
+    """Return `phone` in E.164 (as it is stored) if it is a number we can call, else raise."""
+    try:
+        return phones.to_e164(phone)
+    except phones.InvalidPhone as error:
+        raise ValidationError(str(error)) from None
 
 
 class DetailsForm(forms.Form):

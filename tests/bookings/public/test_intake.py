@@ -110,7 +110,7 @@ def test_a_minors_booking_records_the_guardian_and_their_consent(client, booked)
     assert guardian.appointment == booked.appointment
     assert (guardian.name, guardian.phone, guardian.relationship) == (
         "Pat Runner",
-        "(404) 555-0111",
+        "+14045550111",  # stored E.164, as every phone number is
         "Mother",
     )
     given = BookingConsent.objects.get(kind=BookingConsent.Kind.GUARDIAN)

@@ -35,9 +35,15 @@ ACCESS: dict[str, set[str] | str] = {
     "status": DESK,
     "emails": DESK,
     "resend_link": DESK,
+    "checkout": DESK,
+    "waive_fee": DESK,
+    "receipt": DESK,
+    "receipt_email": DESK,
     "clients": DESK,
     "client": DESK,
     "client_notes": DESK,
+    "client_contact": DESK,
+    "client_merge": DESK,
     "client_export": DESK,
     "client_export_json": DESK,
     "client_erase": DESK,
@@ -46,6 +52,7 @@ ACCESS: dict[str, set[str] | str] = {
     "reports_csv": DESK,
     "my_schedule": {"therapist"},  # needs a linked therapist profile
     "my_calendar": {"therapist"},
+    "my_time_off": {"therapist"},
 }
 
 

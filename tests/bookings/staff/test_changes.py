@@ -58,7 +58,8 @@ def test_front_desk_books_a_phone_client_inside_the_minimum_notice(desk, desk_us
     assert appointment.start == at("10:00")  # 2.5 hours ahead: online needs 12
     assert (appointment.therapist, appointment.created_by) == (clinic.ana, desk_user)
     assert str(appointment.client) == "Sam Rivera"
-    assert appointment.client.phone == "(404) 555-0199"
+    assert appointment.client.phone == "+14045550199"  # stored E.164
+    assert appointment.client.phone_display == "(404) 555-0199"
     change = appointment.changes.get()
     assert (change.action, change.by) == ("booked", desk_user)
     assert messages_of(appointment) == [Kind.CONFIRMATION]
