@@ -127,6 +127,7 @@ class BookingPolicyAdmin(admin.ModelAdmin):
         ("Online booking", {"fields": ["slot_step_minutes", "min_notice_hours", "horizon_days"]}),
         ("Changes", {"fields": ["change_cutoff_hours", "reminder_hours_before"]}),
         ("Therapists", {"fields": ["max_sessions_per_day"]}),
+        ("Front desk", {"fields": ["check_in_opens_minutes"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func
 from django.db.models.functions import Cast
@@ -297,6 +297,13 @@ class BookingPolicy(models.Model):
     )
     reminder_hours_before = models.PositiveSmallIntegerField(
         "reminder (hours before)", default=24, validators=[MinValueValidator(1)]
+    )
+    check_in_opens_minutes = models.PositiveSmallIntegerField(
+        "check-in opens (minutes before)",
+        default=60,
+        validators=[MaxValueValidator(12 * 60)],
+        help_text="The front desk can check a client in from this long before the session, "
+        "on the day of the session.",
     )
 
     class Meta:
