@@ -32,7 +32,7 @@ def shoot(page: Page, name: str) -> None:
         return
     for label, size in (("390x844", PHONE), ("1280x800", LAPTOP)):
         page.set_viewport_size(size)
-        page.screenshot(path=Path(SHOTS) / f"appointment-{name}-{label}.png", full_page=True)
+        page.screenshot(path=Path(SHOTS) / f"{name}-{label}.png", full_page=True)
     page.set_viewport_size(LAPTOP)
 
 
@@ -97,7 +97,7 @@ def test_each_state_offers_only_what_the_moment_allows_and_a_mistake_is_undone(
             expect(buttons).to_have_text(OFFERED[state])
         else:
             expect(buttons).to_have_count(0)
-        shoot(laptop, state)
+        shoot(laptop, f"appointment-{state}")
     laptop.goto(f"{site}/staff/appointments/{sessions['later'].pk}/")
     opens = laptop.get_by_text(
         re.compile(r"^The session is on \w{3}, \w{3} \d+, at .+ Check-in opens that day at ")
@@ -116,7 +116,7 @@ def test_each_state_offers_only_what_the_moment_allows_and_a_mistake_is_undone(
     laptop.get_by_role("button", name="Check in").click()
     expect(laptop.get_by_role("status")).to_contain_text("Una Runner: checked in.")
     expect(buttons).to_have_text(["Complete", "Undo check-in"])
-    shoot(laptop, "after-undo-and-check-in")
+    shoot(laptop, "appointment-after-undo-and-check-in")
 
     appointment = Appointment.objects.get(pk=sessions["under-way"].pk)
     assert appointment.status == "checked_in"
@@ -126,3 +126,24 @@ def test_each_state_offers_only_what_the_moment_allows_and_a_mistake_is_undone(
         "checked_in",
     ]
     assert console_errors == []
+
+
+def test_move_and_cancel_say_once_that_no_email_can_be_sent_and_the_walk_in_page_reads_well(
+    site, demo, laptop: Page, console_errors
+):
+    later = sessions_in_each_state()["later"]  # a client with no email on file
+    sign_in(laptop, site, "frontdesk", "clinic-frontdesk-demo")
+
+    for page in ("move", "cancel"):
+        laptop.goto(f"{site}/staff/appointments/{later.pk}/{page}/")
+        expect(laptop.get_by_text("No email on file")).to_have_count(1)
+        expect(laptop.get_by_label(re.compile("^Email the client"))).to_have_count(0)
+        shoot(laptop, page)
+
+    laptop.get_by_role("navigation", name="Staff").get_by_role("link", name="Day").click()
+    laptop.get_by_role("link", name="Walk-in now").click()
+    expect(laptop.get_by_role("heading", level=1)).to_have_text("Walk-in now")
+    laptop.get_by_role("button", name="Book and check in").click()
+    expect(laptop.get_by_text("Enter the client's name, or find them above.").first).to_be_visible()
+    shoot(laptop, "walk-in-with-errors")
+    assert [e for e in console_errors if "status of 422" not in e] == []
