@@ -112,10 +112,7 @@ def refusal(
     if action == DeskAction.CHECK_IN:
         return _check_in_refusal(appointment, now, policy)
     if appointment.start > now:
-        return (
-            f"This session starts {_when(appointment.start, now)}; it can be {_BE[target]} "
-            "once it has started."
-        )
+        return f"{_starts(appointment, now, 'This')}; it can be {_BE[target]} once it has started."
     return None
 
 

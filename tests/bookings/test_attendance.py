@@ -117,3 +117,14 @@ def test_the_rules_read_nothing_from_the_database(django_assert_num_queries, db)
 )
 def test_the_page_says_when_the_next_actions_open(status, now, text):
     assert attendance.waiting_for(session(status), now=now, policy=POLICY) == text
+
+
+def test_refusals_name_the_day_when_it_is_not_today():
+    day_before = START - timedelta(days=1)
+
+    assert attendance.refusal(session(), DeskAction.NO_SHOW, now=day_before, policy=POLICY) == (
+        "This session is on Wed, Dec 2, at 9:00 AM; it can be marked a no-show once it has started."
+    )
+    assert attendance.refusal(
+        session("cancelled"), DeskAction.COMPLETE, now=START, policy=POLICY
+    ) == ("This appointment is cancelled, so it cannot be marked complete.")
