@@ -32,7 +32,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
     initial = {"client": chosen}
     if (therapist := request.GET.get("therapist", "")).isdigit():
         initial["therapist"] = int(therapist)
-    form = WalkInForm(request.POST or None, initial=initial)
+    form = WalkInForm(request.POST if request.method == "POST" else None, initial=initial)
     now, policy = timezone.now(), BookingPolicy.load()
     offers, status = [], 200
     if request.method == "POST" and form.is_valid():

@@ -6,10 +6,13 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bookings import booking
 from bookings.frontdesk.forms import version_of
 from bookings.models import Appointment, AppointmentChange, BookingPolicy
+from tests.bookings.public.test_fuzz import MARKER, params
 from tests.bookings.staff.conftest import MONDAY, NOW, at, book
 from tests.factories import make_client
 
@@ -330,3 +333,40 @@ def test_a_client_without_email_is_moved_and_cancelled_without_an_email(desk, cl
     assert (appointment.start, appointment.status) == (at("14:00"), "cancelled")
     assert not appointment.messages.exists()
     assert AppointmentChange.objects.filter(appointment=appointment).count() == 2
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_no_status_or_walk_in_form_causes_a_server_error_or_an_unescaped_echo(
+    desk, clinic, session, at_desk, data
+):
+    at_desk(at("10:05"))
+    session.refresh_from_db()
+    known = {
+        "action": data.draw(st.sampled_from(["check_in", "complete", "no_show", "undo"])),
+        "version": version_of(session),
+        "return_to": "day",
+        "service_length": str(clinic.length.pk),
+        "therapist": str(clinic.ana.pk),
+        "client": str(session.client_id),
+        "key": "0b0e1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d",
+    }
+    if data.draw(st.booleans()):
+        url = reverse("staff:status", args=[session.pk])
+        names = ["action", "version", "return_to", "reason"]
+    else:
+        url = reverse("staff:walk_in") + data.draw(st.sampled_from(["", "?client=", "?q="]))
+        url += data.draw(st.sampled_from(["", known["client"], "x", MARKER]))
+        names = ["client", "first_name", "last_name", "phone", "email", "service_length"]
+        names += ["therapist", "notify", "key"]
+
+    response = desk.post(url, data.draw(params(names, known)))
+
+    assert response.status_code in (303, 404, 409, 422), (url, response.status_code)
+    body = response.content.decode(errors="replace")
+    assert MARKER not in body and "<script>fz" not in body
