@@ -233,16 +233,15 @@ def undo_status(
             previous, since = _replaced_status(current)
             if not current.is_active:
                 # A no-show freed its time; someone may have taken it, or the day filled.
-                refuse_if_blocked(
-                    therapist_id=current.therapist_id,
-                    start=current.start,
-                    end=current.end,
+                held = refuse_if_blocked(
+                    therapist_id=current.therapist_id, start=current.start, end=current.end
                 )
                 refuse_if_fully_booked(
                     therapist_id=current.therapist_id,
                     start=current.start,
                     policy=policy,
                     ignoring=current.pk,
+                    therapist=held,
                 )
             current.status, current.status_changed_at, current.updated_by = previous, since, by
             current.save()  # the exclusion constraints decide whether the time is still free
