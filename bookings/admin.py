@@ -151,6 +151,7 @@ class BookingPolicyAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Front desk", {"fields": ["check_in_opens_minutes"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

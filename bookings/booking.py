@@ -18,6 +18,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from bookings import clock, outbox, phones, queries
+from bookings.attendance import set_status, undo_status
 from bookings.errors import BookingError, ChangeNotAllowed, FullyBooked, Offer, SlotTaken
 from bookings.models import (
     Appointment,
@@ -37,7 +38,7 @@ from bookings.recheck import (
     refuse_if_fully_booked,
     taken,
 )
-from bookings.rules import check_policy, staff_policy
+from bookings.rules import check_policy, staff_policy, walk_in_start
 from bookings.tokens import appointment_for_token, issue_manage_token, revoke_manage_tokens
 from services.models import ServiceLength
 
@@ -200,17 +201,8 @@ def book_at_desk(
             raise BookingError("This form was already used for another booking. Start anew.")
         return Booked(earlier, None, created=False)
     with transaction.atomic():
-        if client is None:
-            if details is None:
-                raise ValueError("book_at_desk needs a client or the details of a new one")
-            client = find_or_create_client(
-                first_name=details.first_name,
-                last_name=details.last_name,
-                email=details.email,
-                phone=details.phone,
-            )
         return book_appointment(
-            client=client,
+            client=_desk_client(client, details),
             service_length=service_length,
             start=start,
             now=now,
@@ -220,6 +212,93 @@ def book_at_desk(
             notify=notify,
             source=Source.DESK,
         )
+
+
+def book_walk_in(
+    *,
+    client: Client | None,
+    details: ClientDetails | None = None,
+    service_length: ServiceLength,
+    now: datetime,
+    therapist: Therapist | None,
+    key: UUID,
+    by: AbstractBaseUser,
+    notify: bool,
+    policy: BookingPolicy | None = None,
+) -> Booked:
+    """Book a client at the desk into a session starting now, and check them in.
+
+    The session starts when the slot `now` falls in began (10:07 is 10:00 when sessions start
+    every 15 minutes): minutes in the past, which no other booking may be. Otherwise it passes
+    the re-check of any staff booking (hours, breaks, time off, turnover, rooms, the daily
+    cap), and the exclusion constraints decide a race. The same form sent twice returns the
+    first walk-in with ``created=False``.
+    """
+    if (earlier := _booked_with(key)) is not None:
+        return Booked(earlier, None, created=False)
+    policy = staff_policy(policy or BookingPolicy.load())
+    start = walk_in_start(now, policy)
+    with transaction.atomic():
+        client = _desk_client(client, details)
+        try:
+            # The engine's clock stands at the slot's start, so the slot itself is bookable.
+            therapist_id, room_id = confirm_offer(
+                service_length=service_length,
+                start=start,
+                therapist=therapist,
+                now=start,
+                policy=policy,
+            )
+        except FullyBooked as full:
+            raise full_day(full.message, service_length, start, now, therapist, policy) from None
+        except SlotTaken:
+            if done := _booked_with(key):  # a double click: its twin took the slot
+                return Booked(done, None, created=False)
+            who = f"{therapist.name} is not" if therapist else "No therapist is"
+            raise SlotTaken(
+                f"{who} free for a {service_length.minutes}-minute session from "
+                f"{clock.time_of_day(start)}, the slot under way.",
+                alternatives=nearest_offers(
+                    service_length=service_length,
+                    start=start,
+                    now=now,
+                    therapist=therapist,
+                    policy=policy,
+                ),
+            ) from None
+        # Checked in by the same INSERT: a later UPDATE of the row would meet a racing
+        # walk-in's uncommitted row in the exclusion check, and the two could deadlock.
+        return _insert_with_room_retry(
+            _NewBooking(
+                client,
+                service_length,
+                start,
+                therapist,
+                key,
+                by,
+                notify,
+                source=Source.DESK,
+                status=Status.CHECKED_IN,
+            ),
+            therapist_id=therapist_id,
+            room_id=room_id,
+            policy=policy,
+            now=now,
+        )
+
+
+def _desk_client(client: Client | None, details: ClientDetails | None) -> Client:
+    """Return `client`, or the client with the details typed at the desk (found or new)."""
+    if client is not None:
+        return client
+    if details is None:
+        raise ValueError("a desk booking needs a client or the details of a new one")
+    return find_or_create_client(
+        first_name=details.first_name,
+        last_name=details.last_name,
+        email=details.email,
+        phone=details.phone,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +313,7 @@ class _NewBooking:
     by: AbstractBaseUser | None
     notify: bool
     source: str
+    status: str = Status.BOOKED  # a walk-in is checked in as it is booked
 
 
 def _insert_with_room_retry(
@@ -314,6 +394,8 @@ def _insert_booking(
             room_id=room_id,
             service_length=new.service_length,
             start=new.start,
+            status=new.status,
+            status_changed_at=now if new.status != Status.BOOKED else None,
             idempotency_key=new.key,
             source=new.source,
             created_by=new.by,
@@ -325,6 +407,10 @@ def _insert_booking(
             action=Action.BOOKED,
             details={"start": clock.moment(new.start), "therapist_id": therapist_id},
         )
+        if new.status == Status.CHECKED_IN:
+            AppointmentChange.objects.create(
+                appointment=appointment, by=new.by, action=Action.CHECKED_IN
+            )
         # Only the runner's browser is shown a link; the emails mint their own.
         token = issue_manage_token(appointment) if new.by is None else None
         # A runner booking online: the therapist and the desk hear of it too.
@@ -332,11 +418,6 @@ def _insert_booking(
             appointment, policy=policy, now=now, confirm=new.notify, online=new.by is None
         )
     return appointment, token
-
-
-def _locked(appointment: Appointment) -> Appointment:
-    """Return a fresh copy of `appointment`, row-locked until the transaction ends."""
-    return Appointment.objects.select_for_update(of=("self",)).with_details().get(pk=appointment.pk)
 
 
 def _as_applies(policy: BookingPolicy, by: AbstractBaseUser | None) -> BookingPolicy:
@@ -404,7 +485,7 @@ def reschedule_appointment(
         room_id = check_room(room, appointment=appointment, length=length, start=start)
     try:
         with transaction.atomic():
-            current = _locked(appointment)
+            current = Appointment.objects.locked(appointment.pk)
             _check_changeable(current, now=now, policy=policy)
             before = _placement(current)
             current.move_to(start, length)
@@ -465,9 +546,9 @@ def cancel_appointment(
     """Cancel `appointment`, freeing its time, and tell the client."""
     policy = _as_applies(policy or BookingPolicy.load(), by)
     with transaction.atomic():
-        current = _locked(appointment)
+        current = Appointment.objects.locked(appointment.pk)
         _check_changeable(current, now=now, policy=policy)
-        current.status = Status.CANCELLED
+        current.status, current.status_changed_at = Status.CANCELLED, now
         current.cancel_reason = reason[:200]
         current.sequence += 1
         current.updated_by = by
@@ -480,48 +561,6 @@ def cancel_appointment(
             outbox.queue(current, outbox.Kind.CANCELLED)
         if by is None:
             outbox.notify_staff(current, outbox.Kind.NOTICE_CANCELLED, policy=policy)
-    return current
-
-
-_STATUS_MOVES = {
-    Status.CHECKED_IN: ({Status.BOOKED}, Action.CHECKED_IN),
-    Status.COMPLETED: ({Status.BOOKED, Status.CHECKED_IN}, Action.COMPLETED),
-    Status.NO_SHOW: ({Status.BOOKED}, Action.NO_SHOW),
-}
-
-
-def set_status(
-    *,
-    appointment: Appointment,
-    status: str,
-    by: AbstractBaseUser,
-    reason: str = "",
-    now: datetime | None = None,
-) -> Appointment:
-    """Check in, complete or mark a no-show; only forward moves from the current status.
-
-    Given `now`, a session cannot be completed or marked a no-show before it starts.
-    """
-    allowed_from, action = _STATUS_MOVES[Status(status)]
-    with transaction.atomic():
-        current = _locked(appointment)
-        if current.status not in allowed_from:
-            raise ChangeNotAllowed(
-                f"A {current.get_status_display().lower()} appointment cannot be marked "
-                f"{Status(status).label.lower()}."
-            )
-        if now is not None and status != Status.CHECKED_IN and current.start > now:
-            raise ChangeNotAllowed(
-                f"The session starts at {clock.moment(current.start)}; it can be marked "
-                f"{Status(status).label.lower()} once it has started."
-            )
-        current.status, current.updated_by = status, by
-        current.save()
-        AppointmentChange.objects.create(
-            appointment=current, by=by, action=action, reason=reason[:200]
-        )
-        if status == Status.NO_SHOW:
-            outbox.skip_reminders(current)
     return current
 
 
@@ -590,6 +629,7 @@ __all__ = [
     "appointment_for_token",
     "block_time",
     "book_appointment",
+    "book_walk_in",
     "cancel_appointment",
     "changeable",
     "find_or_create_client",
@@ -599,4 +639,5 @@ __all__ = [
     "revoke_manage_tokens",
     "set_status",
     "take_time_off",
+    "undo_status",
 ]

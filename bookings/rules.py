@@ -1,4 +1,5 @@
-"""The booking policy's rules for a time: past, notice, horizon, and how staff differ."""
+"""The booking policy's rules for a time: past, notice, horizon, how staff differ, and when
+a walk-in starts."""
 
 import copy
 from datetime import date, datetime, timedelta
@@ -14,6 +15,14 @@ def staff_policy(policy: BookingPolicy) -> BookingPolicy:
     staff = copy.copy(policy)
     staff.min_notice_hours = staff.change_cutoff_hours = 0
     return staff
+
+
+def walk_in_start(now: datetime, policy: BookingPolicy) -> datetime:
+    """Return when the slot `now` falls in began, on the clinic's clock: 10:07 is 10:00 when
+    sessions start every 15 minutes (every step divides the hour, so the hour aligns them)."""
+    local = clock.local(now)
+    step = policy.slot_step_minutes
+    return local.replace(minute=local.minute // step * step, second=0, microsecond=0)
 
 
 def check_policy(start: datetime, *, now: datetime, policy: BookingPolicy) -> None:

@@ -14,6 +14,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from bookings import clock, roles
+from bookings.attendance import DeskAction
 from bookings.booking import ClientDetails
 from bookings.clock import clinic_tz
 from bookings.models import Appointment, Client, Room, Therapist
@@ -179,6 +180,23 @@ class BookForm(_TimedForm):
         )
 
 
+class WalkInForm(BookForm):
+    """A client at the desk, booked into the session starting now: no date or time to type."""
+
+    day = None
+    time = None
+    notify = forms.BooleanField(
+        required=False, initial=False, label="Email the client a confirmation"
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        client = data.get("client")
+        if not (client.email if client else data.get("email")):
+            data["notify"] = False  # nowhere to send it
+        return data
+
+
 class _AppointmentChangeForm(forms.Form):
     """A change to one appointment, refused if it has changed since the form was shown."""
 
@@ -220,6 +238,7 @@ class MoveForm(_AppointmentChangeForm, _TimedForm):
         service_id = appointment.service_length.service_id
         self.fields["therapist"].queryset = Therapist.objects.active().offering(service_id)
         self.fields["room"].queryset = Room.objects.active().suiting(service_id)
+        _offer_email_only_if_on_file(self)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -238,14 +257,32 @@ class CancelForm(_AppointmentChangeForm):
     reason = forms.CharField(max_length=200, label="Reason")
     notify = forms.BooleanField(required=False, initial=True, label=NOTIFY_LABEL)
 
+    def __init__(self, *args, appointment: Appointment, **kwargs) -> None:
+        super().__init__(*args, appointment=appointment, **kwargs)
+        _offer_email_only_if_on_file(self)
+
+
+def _offer_email_only_if_on_file(form: _AppointmentChangeForm) -> None:
+    """Drop `form`'s "email the client" box when the client has no email: the page says so
+    once, and the cleaned ``notify`` is False."""
+    if not form.appointment.client.email:
+        del form.fields["notify"]
+
 
 class StatusForm(_AppointmentChangeForm):
-    status = forms.ChoiceField(
-        choices=[
-            (Appointment.Status.CHECKED_IN, "Check in"),
-            (Appointment.Status.COMPLETED, "Complete"),
-            (Appointment.Status.NO_SHOW, "No-show"),
-        ]
+    """One of the desk's actions on the day (check in, complete, no-show, undo); whether
+    the rules allow it now is bookings.attendance's to say, under the row lock."""
+
+    action = forms.ChoiceField(
+        choices=DeskAction.choices,
+        error_messages={
+            "required": "Choose what to do with this appointment. Nothing was changed.",
+            "invalid_choice": "This page cannot do that to an appointment. Nothing was changed.",
+        },
+    )
+    # Where to go afterwards: the appointment's page, or its day (from the calendar).
+    return_to = forms.ChoiceField(
+        choices=[("appointment", "Appointment"), ("day", "Day")], required=False
     )
 
 

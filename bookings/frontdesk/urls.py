@@ -12,6 +12,7 @@ from bookings.frontdesk import views_clients as staff_clients
 from bookings.frontdesk import views_emails as staff_emails
 from bookings.frontdesk import views_records as staff_records
 from bookings.frontdesk import views_reports as staff_reports
+from bookings.frontdesk import views_walk_in as staff_walk_in
 
 DAY = r"(?P<day>\d{4}-\d{2}-\d{2})"
 
@@ -26,6 +27,7 @@ urlpatterns = [
     re_path(rf"^week/(?P<therapist>\d+)/{DAY}/$", staff.week, name="week_for"),
     # Bookings and changes.
     path("book/", staff_appointments.book, name="book"),
+    path("walk-in/", staff_walk_in.walk_in, name="walk_in"),
     path("block/", staff_appointments.block, name="block"),
     path("appointments/<int:pk>/", staff_appointments.appointment, name="appointment"),
     path("appointments/<int:pk>/move/", staff_appointments.move, name="move"),

@@ -6,6 +6,7 @@ row first and check the version the form was shown with: of two people changing 
 appointment, the second is told what happened instead of silently undoing the first.
 """
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -17,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import booking, clock, links, roles
+from bookings import attendance, booking, clock, links, roles
+from bookings.attendance import DeskAction
 from bookings.frontdesk import queries as desk_queries
 from bookings.frontdesk.forms import (
     BlockTimeForm,
@@ -28,12 +30,13 @@ from bookings.frontdesk.forms import (
     StatusForm,
 )
 from bookings.http import see_other
-from bookings.models import Appointment, Client, Therapist
+from bookings.models import Appointment, BookingPolicy, Client, Therapist
+from bookings.rules import staff_policy
 
 GET_POST = ["GET", "HEAD", "POST"]
 
 
-def _offers(error: booking.BookingError) -> list[dict]:
+def offers_of(error: booking.BookingError) -> list[dict]:
     """Return a lost booking's alternatives with therapist names, for the page."""
     names = Therapist.objects.in_bulk([offer.therapist_id for offer in error.alternatives])
     return [
@@ -85,10 +88,10 @@ def book(request: HttpRequest) -> HttpResponse:
             )
         except booking.SlotTaken as error:
             form.add_error(None, error.message)
-            offers, lost_race = _offers(error), True
+            offers, lost_race = offers_of(error), True
         except booking.BookingError as error:
             form.add_error(None, error.message)
-            offers = _offers(error)
+            offers = offers_of(error)
         else:
             appointment = booked.appointment
             if booked.created:
@@ -122,16 +125,16 @@ def _appointment_or_404(request: HttpRequest, pk: int) -> Appointment:
     return appointment
 
 
-Status = Appointment.Status
-# Which status buttons an appointment in each status offers (booking.set_status decides).
-STATUS_ACTIONS = {
-    Status.BOOKED: [
-        (Status.CHECKED_IN, "Check in"),
-        (Status.COMPLETED, "Complete"),
-        (Status.NO_SHOW, "No-show"),
-    ],
-    Status.CHECKED_IN: [(Status.COMPLETED, "Complete")],
-}
+# History rows written before bookings.clock kept local times as "2026-12-02 14:00".
+LEGACY_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+
+
+def _shown(value: object) -> str:
+    """Return a history value as the page writes it (a legacy local time in US style)."""
+    text = str(value)
+    if LEGACY_MOMENT.fullmatch(text):
+        return clock.moment(datetime.fromisoformat(text))
+    return text
 
 
 def _change_lines(change) -> list[str]:
@@ -139,9 +142,10 @@ def _change_lines(change) -> list[str]:
     lines = []
     for field, values in change.details.items():
         if isinstance(values, list) and len(values) == 2:
-            lines.append(f"{field.replace('_', ' ').capitalize()}: {values[0]} → {values[1]}")
+            old, new = (_shown(value) for value in values)
+            lines.append(f"{field.replace('_', ' ').capitalize()}: {old} → {new}")
         elif field == "start":
-            lines.append(f"For {values}")
+            lines.append(f"For {_shown(values)}")
     return lines
 
 
@@ -150,18 +154,20 @@ def _appointment_page(
 ) -> HttpResponse:
     for change in appointment.history:
         change.lines = _change_lines(change)
+    now, policy = timezone.now(), BookingPolicy.load()
     context = {
-        "status_actions": STATUS_ACTIONS.get(appointment.status, []),
+        "actions": attendance.allowed_actions(appointment, now=now, policy=policy),
+        "waiting_for": attendance.waiting_for(appointment, now=now, policy=policy),
         "appointment": appointment,
         "history": appointment.history,
         "can_manage": request.user.has_perm(roles.MANAGE_BOOKINGS),
         "can_see_client": request.user.has_perm(roles.MANAGE_CLIENTS),
         "show_intake": roles.can_see_intake(request.user, appointment, now=timezone.now()),
         "status_form": StatusForm(appointment=appointment),
-        "is_changeable": appointment.status == Status.BOOKED,
+        "is_changeable": booking.changeable(appointment, now=now, policy=staff_policy(policy)),
         "can_resend_link": (
-            appointment.status == Status.BOOKED
-            and appointment.start > timezone.now()
+            appointment.status == Appointment.Status.BOOKED
+            and appointment.start > now
             and bool(appointment.client.email)
         ),
         **extra,
@@ -176,12 +182,24 @@ def appointment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 Apply = Callable[[HttpRequest, Appointment, dict], str]
+Then = Callable[[Appointment, dict], str]
+
+
+def _appointment_url(appointment: Appointment, data: dict) -> str:
+    return reverse("staff:appointment", args=[appointment.pk])
 
 
 def _change(
-    request: HttpRequest, pk: int, form_class: type, apply: Apply, *, page: dict | None = None
+    request: HttpRequest,
+    pk: int,
+    form_class: type,
+    apply: Apply,
+    *,
+    page: dict | None = None,
+    then: Then = _appointment_url,
 ) -> HttpResponse:
-    """Show a change form (GET, or with `page` None only POST) or apply it (POST).
+    """Show a change form (GET, or with `page` None only POST) or apply it (POST), then
+    go on to `then`'s address.
 
     The appointment's row stays locked from reading its version to writing the change.
     """
@@ -207,10 +225,10 @@ def _change(
             form = form_class(request.POST, appointment=locked)
             if form.is_valid():
                 messages.success(request, apply(request, locked, form.cleaned_data))
-                return see_other(reverse("staff:appointment", args=[pk]))
+                return see_other(then(locked, form.cleaned_data))
     except booking.BookingError as error:
         form.add_error(None, error.message)
-        offers = _offers(error)
+        offers = offers_of(error)
         if isinstance(error, booking.SlotTaken):
             status = 409  # a lost race, as the public pages answer it
     appointment = _appointment_or_404(request, pk)
@@ -229,7 +247,7 @@ def _move(request: HttpRequest, appointment: Appointment, data: dict) -> str:
         room=data["room"],
         by=request.user,
         reason=data["reason"],
-        notify=data["notify"],
+        notify=data.get("notify", False),
     )
     return f"Moved to {clock.moment(moved.start)} with {moved.therapist.name} in {moved.room.name}."
 
@@ -240,16 +258,28 @@ def _cancel(request: HttpRequest, appointment: Appointment, data: dict) -> str:
         now=timezone.now(),
         reason=data["reason"],
         by=request.user,
-        notify=data["notify"],
+        notify=data.get("notify", False),
     )
     return "Cancelled. The time is free again."
 
 
-def _set_status(request: HttpRequest, appointment: Appointment, data: dict) -> str:
+def _act(request: HttpRequest, appointment: Appointment, data: dict) -> str:
+    action, now = DeskAction(data["action"]), timezone.now()
+    if action == DeskAction.UNDO:
+        changed = booking.undo_status(appointment=appointment, by=request.user, now=now)
+        return f"Undone: {changed.client} is {changed.get_status_display().lower()} again."
     changed = booking.set_status(
-        appointment=appointment, status=data["status"], by=request.user, now=timezone.now()
+        appointment=appointment, status=attendance.TARGET[action], by=request.user, now=now
     )
     return f"{changed.client}: {changed.get_status_display().lower()}."
+
+
+def _after_act(appointment: Appointment, data: dict) -> str:
+    """Return to the calendar's day when the action came from there, else the appointment."""
+    if data.get("return_to") == "day":
+        day = clock.local(appointment.start).date()
+        return reverse("staff:day_for", kwargs={"day": day.isoformat()})
+    return _appointment_url(appointment, data)
 
 
 @roles.staff_required(roles.MANAGE_BOOKINGS)
@@ -273,7 +303,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @roles.staff_required(roles.MANAGE_BOOKINGS)
 @require_POST
 def status(request: HttpRequest, pk: int) -> HttpResponse:
-    return _change(request, pk, StatusForm, _set_status)
+    return _change(request, pk, StatusForm, _act, then=_after_act)
 
 
 @roles.staff_required(roles.MANAGE_BOOKINGS)

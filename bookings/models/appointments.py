@@ -51,6 +51,10 @@ class AppointmentQuerySet(models.QuerySet):
         """Return these appointments with their client, therapist, room and service joined."""
         return self.select_related(*DETAILS)
 
+    def locked(self, pk: int) -> "Appointment":
+        """Return appointment `pk` with its details, row-locked until the transaction ends."""
+        return self.select_for_update(of=("self",)).with_details().get(pk=pk)
+
     def active(self) -> "AppointmentQuerySet":
         """Return appointments that hold their time (not cancelled, not a no-show)."""
         return self.filter(status__in=ACTIVE_STATUSES)
@@ -97,6 +101,9 @@ class Appointment(models.Model):
     source = models.CharField(
         max_length=8, choices=Source.choices, default=Source.DESK, editable=False
     )
+    # When the status last changed (check-in, completion, no-show, cancellation, undo): a
+    # wrong status may be undone on the clinic day it was set (bookings/attendance.py).
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     # iCalendar SEQUENCE: one up for every change the client's calendar must follow.
     sequence = models.PositiveIntegerField(default=0, editable=False)
@@ -229,6 +236,7 @@ class AppointmentChange(models.Model):
         CHECKED_IN = "checked_in", "Checked in"
         COMPLETED = "completed"
         NO_SHOW = "no_show", "No-show"
+        UNDONE = "undone", "Status undone"
         LINK_RESENT = "link_resent", "Manage link re-sent"
         LINKS_REVOKED = "revoked", "Links revoked"
         ERASED = "erased", "Client erased"

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func
 from django.db.models.functions import Cast
@@ -340,6 +340,13 @@ class BookingPolicy(models.Model):
     desk_hears_moves = models.BooleanField("email the desk online moves", default=True)
     desk_hears_cancellations = models.BooleanField(
         "email the desk online cancellations", default=True
+    )
+    check_in_opens_minutes = models.PositiveSmallIntegerField(
+        "check-in opens (minutes before)",
+        default=60,
+        validators=[MaxValueValidator(12 * 60)],
+        help_text="The front desk can check a client in from this long before the session, "
+        "on the day of the session.",
     )
 
     class Meta:

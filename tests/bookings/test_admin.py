@@ -297,15 +297,17 @@ def test_the_booking_policy_is_one_row_admins_edit_but_cannot_add_or_delete(admi
             "late_cancellation_hours": "24",
             "late_cancellation_fee": "40.00",
             "no_show_fee": "95.00",
+            "check_in_opens_minutes": "30",
         },
     )
     assert response.status_code == 302
     policy = BookingPolicy.load()
-    assert (policy.slot_step_minutes, policy.horizon_days, policy.max_sessions_per_day) == (
-        30,
-        90,
-        6,
-    )
+    assert (
+        policy.slot_step_minutes,
+        policy.horizon_days,
+        policy.max_sessions_per_day,
+        policy.check_in_opens_minutes,
+    ) == (30, 90, 6, 30)
 
 
 def test_find_my_bookings_links_are_listed_read_only_without_digest(admin_client):

@@ -222,7 +222,12 @@ def test_a_check_in_or_a_renamed_therapist_replaces_nothing(clinic, admin_user):
     )
     before = versions()
 
-    booking.set_status(appointment=appointment, status="checked_in", by=admin_user)
+    booking.set_status(
+        appointment=appointment,
+        status="checked_in",
+        by=admin_user,
+        now=at(TOMORROW, "09:30"),  # check-in opens on the day, an hour before
+    )
     maya.name = "Maya B."
     maya.save()
 

@@ -140,6 +140,10 @@ def test_every_change_shows_on_the_next_request_to_every_process(admin_user):
             "change_cutoff_hours": policy.change_cutoff_hours,
             "reminder_hours_before": policy.reminder_hours_before,
             "max_sessions_per_day": "",
+            "late_cancellation_hours": policy.late_cancellation_hours,
+            "late_cancellation_fee": policy.late_cancellation_fee,
+            "no_show_fee": policy.no_show_fee,
+            "check_in_opens_minutes": policy.check_in_opens_minutes,
         }
         url = reverse("admin:bookings_bookingpolicy_change", args=[1])
         assert admin.post(url, form).status_code == 302

@@ -1,17 +1,22 @@
-"""axe-core finds nothing serious on the pages runners and the front desk use; booking needs
-no mouse."""
+"""axe-core finds nothing serious on the pages runners and staff use (every staff page, with
+its errors shown); booking needs no mouse."""
 
 import re
+from datetime import datetime, time, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import ElementHandle, Locator, Page, expect
 
+from bookings import clock
+from bookings.models import Appointment, Room, Therapist
 from bookings.tokens import issue_lookup_token
 from services.models import Service
 from tests.browser.test_booking import free_days, tap_day
 from tests.browser.test_staff import next_clinic_day
+from tests.factories import make_appointment, make_client
 from tests.helpers import authenticator_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -156,8 +161,35 @@ def test_the_manage_pages_have_no_serious_violation(site, demo, phone: Page):
     assert found == {}, report(found)
 
 
-def test_front_desk_day_view_has_no_serious_violation_on_a_laptop(site, demo, laptop: Page):
+def staff_sessions() -> tuple[Appointment, Appointment]:
+    """Return a session on the next clinic day (movable) and one under way today (to check
+    in), both for a client with an email on file."""
+    client = make_client(
+        first_name="Jess", last_name="Alvarez", email="jess@example.com", phone="(404) 555-0170"
+    )
+    maya, daniel = (Therapist.objects.get(slug=s) for s in ("maya-brooks", "daniel-okafor"))
+    rooms = list(Room.objects.filter(name__startswith="Treatment room").order_by("name"))
+    tz = clock.clinic_tz()
+    later = make_appointment(
+        therapist=maya,
+        room=rooms[0],
+        start=datetime.combine(next_clinic_day(), time(10), tzinfo=tz),
+        client=client,
+    )
+    now = clock.local(timezone.now()).replace(second=0, microsecond=0)
+    midnight = datetime.combine(now.date(), time(), tzinfo=tz)
+    under_way = make_appointment(
+        therapist=daniel,
+        room=rooms[1],
+        start=max(now - timedelta(minutes=10), midnight),
+        client=client,
+    )
+    return later, under_way
+
+
+def test_every_front_desk_page_has_no_serious_violation_on_a_laptop(site, demo, laptop: Page):
     found: dict[str, list[str]] = {}
+    later, under_way = staff_sessions()
     laptop.goto(site + "/staff/")
     expect(laptop.get_by_role("heading", name="Staff sign-in")).to_be_visible()
     audit(laptop, found, "staff sign-in")
@@ -181,6 +213,93 @@ def test_front_desk_day_view_has_no_serious_violation_on_a_laptop(site, demo, la
     laptop.get_by_role("navigation", name="Staff").get_by_role("link", name="Emails").click()
     expect(laptop.get_by_role("heading", name="Failed")).to_be_visible()
     audit(laptop, found, "front desk: emails")
+
+    pages = {
+        "week": f"/staff/week/{later.therapist_id}/",
+        "appointment: later": f"/staff/appointments/{later.pk}/",
+        "appointment: under way": f"/staff/appointments/{under_way.pk}/",
+        "move": f"/staff/appointments/{later.pk}/move/",
+        "cancel": f"/staff/appointments/{later.pk}/cancel/",
+        "book": "/staff/book/",
+        "book: a client found": "/staff/book/?q=Alvarez",
+        "walk-in": "/staff/walk-in/",
+        "block": "/staff/block/",
+        "clients: a search": "/staff/clients/?q=Alvarez",
+        "client": f"/staff/clients/{later.client_id}/",
+    }
+    for label, path in pages.items():
+        response = laptop.goto(site + path)
+        assert response.status == 200, label
+        expect(laptop.get_by_role("heading", level=1)).to_be_visible()
+        audit(laptop, found, label)
+
+    # Refusals and errors, shown beside the fields or above the form.
+    laptop.goto(f"{site}/staff/appointments/{later.pk}/move/")
+    laptop.get_by_role("button", name="Move").click()
+    expect(laptop.get_by_text("That is when, with whom and where it already is.")).to_be_visible()
+    audit(laptop, found, "move: nothing changed")
+    laptop.goto(f"{site}/staff/appointments/{later.pk}/cancel/")
+    laptop.get_by_role("button", name="Cancel appointment").click()
+    expect(laptop.locator(".invalid-feedback")).to_be_visible()
+    audit(laptop, found, "cancel: no reason")
+    laptop.goto(f"{site}/staff/book/")
+    laptop.get_by_role("button", name="Book", exact=True).click()
+    expect(laptop.locator(".invalid-feedback").first).to_be_visible()
+    audit(laptop, found, "book: errors")
+    laptop.goto(f"{site}/staff/walk-in/")
+    laptop.get_by_role("button", name="Book and check in").click()
+    expect(laptop.locator(".invalid-feedback").first).to_be_visible()
+    audit(laptop, found, "walk-in: errors")
+    laptop.goto(f"{site}/staff/block/")
+    laptop.get_by_role("button", name=re.compile("^Block")).click()
+    expect(laptop.locator(".invalid-feedback").first).to_be_visible()
+    audit(laptop, found, "block: errors")
+    laptop.goto(f"{site}/staff/appointments/{under_way.pk}/")
+    Appointment.objects.filter(pk=under_way.pk).update(sequence=F("sequence") + 1)  # elsewhere
+    laptop.get_by_role("button", name="Check in").click()
+    expect(laptop.get_by_role("alert")).to_contain_text("Someone changed this appointment")
+    audit(laptop, found, "appointment: a stale change refused")
+
+    assert found == {}, report(found)
+
+
+def test_therapist_pages_and_the_sign_in_code_page_have_no_serious_violation(
+    site, demo, laptop: Page
+):
+    found: dict[str, list[str]] = {}
+    laptop.goto(site + "/staff/")
+    laptop.get_by_label("Username").fill("therapist")
+    laptop.get_by_label("Password").fill("clinic-therapist-demo")
+    laptop.get_by_role("button", name="Sign in").click()
+    secret = laptop.locator(".setup-key").inner_text().replace(" ", "")
+    laptop.get_by_label("6-digit code from your authenticator app").fill(authenticator_code(secret))
+    laptop.get_by_role("button", name="Confirm and continue").click()
+    laptop.get_by_role("link", name="Continue").click()
+    expect(laptop.get_by_role("heading", name="My schedule")).to_be_visible()
+    audit(laptop, found, "my schedule")
+    laptop.get_by_role("navigation", name="Staff").get_by_role("link", name="Calendar feed").click()
+    expect(laptop.get_by_role("heading", name="My schedule on my phone")).to_be_visible()
+    audit(laptop, found, "calendar feed")
+    laptop.get_by_role("button", name="Create my calendar link").click()
+    expect(laptop.get_by_label("Calendar link")).to_be_visible()
+    audit(laptop, found, "calendar feed: the new link")
+
+    # The next sign-in asks for a code from the app set up above.
+    laptop.get_by_role("button", name="Sign out").click()
+    laptop.goto(site + "/staff/")
+    laptop.get_by_label("Username").fill("therapist")
+    laptop.get_by_label("Password").fill("clinic-therapist-demo")
+    laptop.get_by_role("button", name="Sign in").click()
+    expect(laptop.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
+    audit(laptop, found, "two-factor verify")
+    code = laptop.get_by_label(re.compile("from your authenticator app"))
+    code.fill("000")
+    laptop.get_by_role("button", name="Continue").click()
+    expect(laptop.locator(".invalid-feedback")).to_be_visible()
+    audit(laptop, found, "two-factor verify: a wrong code")
+    code.fill(authenticator_code(secret, steps_later=1))  # the setup code's step is used
+    laptop.get_by_role("button", name="Continue").click()
+    expect(laptop.get_by_role("heading", name="My schedule")).to_be_visible()
 
     assert found == {}, report(found)
 

@@ -38,7 +38,7 @@ def sign_in(page: Page, site: str, username: str, password: str) -> None:
     page.get_by_role("link", name="Continue").click()
 
 
-def test_front_desk_books_moves_and_checks_in_a_caller_whom_the_therapist_then_sees(
+def test_front_desk_books_and_moves_a_caller_whom_the_therapist_then_sees(
     site, demo, laptop: Page, phone: Page, console_errors
 ):
     day = next_clinic_day()
@@ -68,15 +68,16 @@ def test_front_desk_books_moves_and_checks_in_a_caller_whom_the_therapist_then_s
         laptop.get_by_role("row", name=re.compile("Daniel covers a race clinic"))
     ).to_be_visible()
 
-    laptop.get_by_role("button", name="Check in").click()
-    expect(laptop.get_by_role("status")).to_contain_text("Casey Caller: checked in.")
+    # A session on a later day offers no check-in yet, and the page says when it opens.
+    expect(laptop.get_by_text("Check-in opens that day at 4:00 PM")).to_be_visible()
+    expect(laptop.get_by_role("button", name="Check in")).to_have_count(0)
     appointment = Appointment.objects.get()
-    assert (appointment.therapist.name, appointment.status) == ("Maya Brooks", "checked_in")
+    assert (appointment.therapist.name, appointment.status) == ("Maya Brooks", "booked")
 
     # Maya signs in on her phone and finds the session on her schedule.
     sign_in(phone, site, "therapist", "clinic-therapist-demo")
     expect(phone.get_by_role("heading", name="My schedule")).to_be_visible()
     session = phone.get_by_role("listitem").filter(has_text="Casey Caller")
     expect(session).to_contain_text("5:00\u20136:00 PM")
-    expect(session).to_contain_text("Checked in")
+    expect(session).to_contain_text("Booked")
     assert console_errors == []

@@ -28,6 +28,7 @@ ACCESS: dict[str, set[str] | str] = {
     "week": DESK,
     "week_for": DESK,
     "book": DESK,
+    "walk_in": DESK,
     "block": DESK,
     "appointment": DESK | {"therapist"},  # a therapist: their own appointments only
     "move": DESK,
