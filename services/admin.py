@@ -27,7 +27,9 @@ class ServiceForm(forms.ModelForm):
             "published",
             "ordering",
             "seo_description",
+            "colour",
         ]
+        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
 
 class ServiceLengthInline(admin.TabularInline):
@@ -57,6 +59,7 @@ class ServiceAdmin(VersionAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "hero", "draft_body", "preview"]}),
         ("Publishing", {"fields": ["publish", "published", "ordering", "seo_description"]}),
+        ("Front desk calendar", {"fields": ["colour"]}),
     ]
     readonly_fields = ["preview"]
 
