@@ -79,7 +79,7 @@ def row_at(page: Page, hhmm: str) -> Locator:
     return page.locator(f'.cal-time[data-time="{hhmm}"]')
 
 
-def drag(page: Page, block: Locator, therapist: str, hhmm: str) -> None:
+def drag(page: Page, block: Locator, therapist: str, hhmm: str, *, shot: str = "") -> None:
     """Drag `block` by its top edge onto `therapist`'s column at `hhmm`, with the mouse."""
     # The block at the top of the scrolled grid, so that both ends of the drag are in view.
     block.evaluate("b => { b.closest('.cal-scroll').scrollTop = b.offsetTop - 70; }")
@@ -89,6 +89,9 @@ def drag(page: Page, block: Locator, therapist: str, hhmm: str) -> None:
     page.mouse.move(source["x"] + 20, source["y"] + 4)
     page.mouse.down()
     page.mouse.move(column["x"] + column["width"] / 2, row["y"] + 4, steps=12)
+    if shot and SHOTS:
+        expect(page.locator(".drop-ghost")).to_be_visible()
+        page.screenshot(path=f"{SHOTS}/{shot}.png")
     page.mouse.up()
 
 
@@ -160,7 +163,7 @@ def test_the_desk_drags_a_session_to_another_therapist_and_time(
     open_day(laptop, site, day)
 
     block = laptop.locator(f"#appt-{moving.pk}")
-    drag(laptop, block, "Daniel Okafor", "14:00")
+    drag(laptop, block, "Daniel Okafor", "14:00", shot="drag-in-progress-1280x800")
     question = laptop.get_by_role("dialog", name="Email the client?")
     expect(question).to_contain_text("Dana Drag")
     question.get_by_role("button", name="Move and email").click()
@@ -224,3 +227,23 @@ def test_the_day_sheet_prints_on_one_letter_page(site, demo, laptop: Page):
     assert pages == 1
     if SHOTS:
         Path(SHOTS, "day-sheet.pdf").write_bytes(pdf)
+
+
+def test_the_week_view_uses_the_same_scale(site, demo, laptop: Page):
+    day = a_weekday_everyone_works()
+    session("maya-brooks", day, "10:00", client=make_client(first_name="Wes", last_name="Week"))
+    session("maya-brooks", day + timedelta(days=1), "15:00", status=Appointment.Status.COMPLETED)
+    sign_in(laptop, site, "frontdesk", "clinic-frontdesk-demo")
+    maya = Therapist.objects.get(slug="maya-brooks")
+    laptop.goto(f"{site}/staff/week/{maya.pk}/{day}/")
+
+    expect(laptop.get_by_role("region", name="Appointments by day")).to_be_visible()
+    expect(laptop.locator(".cal-head")).to_have_count(7)
+    heights = laptop.locator(".cal-time").evaluate_all(
+        "cells => cells.map(cell => cell.getBoundingClientRect().height)"
+    )
+    assert max(heights) - min(heights) <= 1
+    block = laptop.locator(".appt", has_text="Wes Week")
+    assert abs(block.bounding_box()["height"] - 4 * heights[0]) <= 1
+    expect(laptop.locator(".appt.status-completed")).to_have_count(1)
+    shoot(laptop, "week")
