@@ -6,6 +6,7 @@ Set SHOTS_DIR to keep screenshots of what the tests look at.
 
 import os
 import re
+import tempfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -224,6 +225,8 @@ def test_the_day_sheet_prints_on_one_letter_page(site, demo, laptop: Page):
     shoot(laptop, "day-sheet-print", sizes=("1280x800",))
     pdf = laptop.pdf(format="Letter")
     pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+    if pages != 1:  # keep it to look at
+        Path(tempfile.gettempdir(), "day-sheet-failed.pdf").write_bytes(pdf)
     assert pages == 1
     if SHOTS:
         Path(SHOTS, "day-sheet.pdf").write_bytes(pdf)
