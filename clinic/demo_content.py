@@ -51,6 +51,7 @@ OPENING_HOURS = [
 SERVICES = [
     {
         "slug": "sports-massage-for-runners",
+        "colour": "#a9d8e0",
         "title": "Sports massage for runners",
         "ordering": 1,
         "summary": (
@@ -96,6 +97,7 @@ long runs, book a recovery session in the days after.
     },
     {
         "slug": "deep-tissue-massage",
+        "colour": "#f6c89f",
         "title": "Deep tissue massage",
         "ordering": 2,
         "summary": (
@@ -132,6 +134,7 @@ day afterward and drink plenty of water.
     },
     {
         "slug": "myofascial-release",
+        "colour": "#c7dfb0",
         "title": "Myofascial release",
         "ordering": 3,
         "summary": (
@@ -167,6 +170,7 @@ runners feel noticeably freer through the hips and legs on their next run.
     },
     {
         "slug": "assisted-stretching",
+        "colour": "#d8c4ec",
         "title": "Assisted stretching",
         "ordering": 4,
         "summary": (

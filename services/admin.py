@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -20,7 +21,9 @@ class ServiceForm(DraftForm):
             "published",
             "ordering",
             "seo_description",
+            "colour",
         ]
+        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
 
 class ServiceLengthInline(admin.TabularInline):
@@ -50,6 +53,7 @@ class ServiceAdmin(DraftAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "hero", "draft_body", "preview"]}),
         ("Publishing", {"fields": ["publish", "published", "ordering", "seo_description"]}),
+        ("Front desk calendar", {"fields": ["colour"]}),
     ]
 
     def preview_url(self, obj: Service) -> str:

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -10,6 +11,19 @@ from django.utils.safestring import SafeString
 
 from clinic.drafts import Drafted
 from clinic.rich_text import render_rich_text, rich_text_field
+from services import colours
+
+
+def validate_calendar_colour(value: str) -> None:
+    """Refuse a colour that is not ``#rrggbb`` or on which no text colour reaches WCAG AA."""
+    if not colours.HEX.match(value):
+        raise ValidationError("Enter a colour as # and six hex digits, e.g. #a9d8e0.")
+    best = colours.contrast(value, colours.ink_for(value))
+    if best < colours.AA:
+        raise ValidationError(
+            f"Text on this colour would be hard to read (contrast {best:.1f}:1, at least "
+            f"{colours.AA}:1 is needed). Choose a lighter or a darker colour."
+        )
 
 
 class ServiceQuerySet(models.QuerySet):
@@ -55,6 +69,14 @@ class Service(Drafted, models.Model):
         verbose_name="page picture",
         help_text="Shown at the top of the page. Empty: the demo illustration, if any.",
     )
+    colour = models.CharField(
+        "calendar color",
+        max_length=7,
+        default=colours.PALETTE[0],
+        validators=[validate_calendar_colour],
+        help_text="How the front desk's calendar shows this service's appointments. Text on "
+        "it is dark or white, whichever reads better.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ServiceQuerySet.as_manager()
@@ -77,6 +99,11 @@ class Service(Drafted, models.Model):
     def draft_html(self) -> SafeString:
         """Return the draft body, sanitized (for staff previews only)."""
         return render_rich_text(self.draft_body)
+
+    @property
+    def ink(self) -> str:
+        """Return the text colour that reads on this service's calendar colour."""
+        return colours.ink_for(self.colour) if colours.HEX.match(self.colour) else colours.DARK_INK
 
     @property
     def has_unpublished_draft(self) -> bool:

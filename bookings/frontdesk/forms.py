@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 
 from bookings import clock, roles
 from bookings.attendance import DeskAction
@@ -153,6 +154,22 @@ class BookForm(_TimedForm):
 
     field_order = ["client", "first_name", "last_name", "phone", "email", "service_length"]
 
+    def __init__(self, *args, therapist: Therapist | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if therapist is not None and not self.is_bound:
+            # What this therapist offers, what they are booked for most first (and chosen).
+            lengths = list(
+                ServiceLength.objects.filter(service__therapists=therapist)
+                .select_related("service")
+                .annotate(booked=Count("appointments", filter=Q(appointments__therapist=therapist)))
+                .order_by("-booked", "service__ordering", "service__title", "minutes")
+            )
+            if lengths:
+                field = self.fields["service_length"]
+                choices = [(length.pk, field.label_from_instance(length)) for length in lengths]
+                field.widget = forms.RadioSelect(choices=choices)
+                self.initial.setdefault("service_length", lengths[0].pk)
+
     def clean(self) -> dict:
         data = super().clean()
         if data.get("client") is None and "client" not in self.errors:
@@ -221,7 +238,13 @@ class _AppointmentChangeForm(forms.Form):
 
 
 class MoveForm(_AppointmentChangeForm, _TimedForm):
-    therapist = forms.ModelChoiceField(queryset=Therapist.objects.none())
+    therapist = forms.ModelChoiceField(
+        queryset=Therapist.objects.none(),
+        error_messages={
+            "invalid_choice": "That therapist is not on the calendar or does not offer this "
+            "service. Choose another."
+        },
+    )
     room = forms.ModelChoiceField(
         queryset=Room.objects.none(), required=False, empty_label="Any free room"
     )

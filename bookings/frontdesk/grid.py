@@ -1,12 +1,15 @@
-"""Lay out calendar columns as table rows every 15 minutes (pure; no queries).
+"""Lay out calendar columns on a true time scale: a CSS grid of equal 15-minute rows (pure).
 
-Rows are local wall-clock times, the way the front desk reads a day sheet. Each column (a
-therapist on a day) becomes cells: an appointment spans the rows it covers (``rowspan``);
-free rows are one cell each, so each can offer a booking; breaks, time off, closures and
-hours off merge into one shaded cell per run. ``None`` marks a row a cell above covers.
+Rows are local wall-clock times, the way the front desk reads a day sheet. Grid row 1 holds
+the column headings; row ``2 + n`` is the n-th quarter hour from the first one shown, and
+grid column 1 is the time axis, so a therapist (day view) or a day (week view) is column
+``2 + index``. Everything drawn is a ``Block`` placed by its first row, its row span and its
+column, which the templates turn into the classes of static/css/calendar-grid.css (CSP
+allows no style attributes). Layers, bottom up: shading (breaks, time off, closures, hours
+off), past time, free slots, turnover tails, appointments, the line for now.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -17,26 +20,46 @@ from bookings.models import Appointment
 
 STEP = 15  # minutes per row
 DAY_MINUTES = 24 * 60
+HEADER_ROWS = 1
+AXIS_COLUMNS = 1
 
 
 @dataclass
-class Cell:
-    kind: str  # appointment | free | turnover | break | off | timeoff | closed
-    rows: int = 1
+class Block:
+    kind: str  # appointment | tail | break | off | timeoff | closed | slot | past | now
+    row: int  # first grid row (1-based, headings are row 1)
+    span: int  # rows
+    column: int  # first grid column (1-based, the time axis is column 1)
+    width: int = 1  # columns
     label: str = ""
     appointment: Appointment | None = None
-    start: datetime | None = None  # a free cell's start, when it can still be booked
-    column: TherapistDay | None = None
+    start: datetime | None = None  # a free slot's start
+    owner: TherapistDay | None = None
+    faded: bool = False  # a cancelled or no-show appointment, shown in place
+    lane: str = ""  # "main" or "aside" where a faded appointment shares the time
+    offset: int = 0  # the line for now: minutes into its row
+    version: str = ""  # an appointment the desk may move: its version (views fill it in)
 
 
 @dataclass
-class Row:
+class AxisRow:
+    row: int
     time: time
     on_the_hour: bool
-    cells: list[Cell | None]
 
 
-_COVERED = Cell("covered")
+@dataclass
+class Calendar:
+    columns: list[TherapistDay]
+    axis: list[AxisRow]
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.axis)
+
+    def __bool__(self) -> bool:
+        return bool(self.axis)
 
 
 def _minutes(moment: time) -> int:
@@ -58,8 +81,8 @@ def row_span(columns: list[TherapistDay], opening: Hours) -> tuple[int, int] | N
         starts += [_minutes(a) for a, _ in column.hours]
         ends += [_minutes(b) or DAY_MINUTES for _, b in column.hours]
         for appointment in column.appointments:
-            starts.append(_wall_minutes(appointment.start, column.day))
-            ends.append(_wall_minutes(appointment.end, column.day))
+            starts.append(_wall_minutes(appointment.occupied_from, column.day))
+            ends.append(_wall_minutes(appointment.occupied_until, column.day))
     if not starts:
         return None
     first = min(starts) // STEP * STEP
@@ -67,38 +90,25 @@ def row_span(columns: list[TherapistDay], opening: Hours) -> tuple[int, int] | N
     return (first, last) if last > first else None
 
 
-def _place_appointments(cells: list[Cell | None], column: TherapistDay, first: int) -> None:
-    count = len(cells)
-    for appointment in sorted(column.appointments, key=lambda a: (a.start, a.pk)):
-        top = (_wall_minutes(appointment.start, column.day) - first) // STEP
-        bottom = -(-(_wall_minutes(appointment.end, column.day) - first) // STEP)
-        top = max(top, 0)
-        # Off-grid times (set in the admin) could collide on a row: slide down to a free one.
-        while top < count and cells[top] is not None:
-            top += 1
-        if top >= count:
-            continue
-        end = top + 1
-        while end < min(bottom, count) and cells[end] is None:
-            end += 1
-        cells[top] = Cell("appointment", rows=end - top, appointment=appointment, column=column)
-        for covered in range(top + 1, end):
-            cells[covered] = _COVERED
+class _Rows:
+    """Turns wall minutes of one column's day into grid rows, clipped to the rows shown."""
+
+    def __init__(self, first: int, count: int) -> None:
+        self.first, self.count = first, count
+
+    def top(self, minute: int) -> int:
+        return min(max((minute - self.first) // STEP, 0), self.count)
+
+    def bottom(self, minute: int) -> int:
+        return min(max(-(-(minute - self.first) // STEP), 0), self.count)
 
 
-def _state(
-    column: TherapistDay,
-    minute: int,
-    offs: list[tuple[int, int, str]],
-    buffers: list[tuple[int, int]],
-) -> tuple[str, str]:
+def _state(column: TherapistDay, minute: int, offs: list[tuple[int, int, str]]) -> tuple[str, str]:
     if column.closure is not None:
         return "closed", f"Closed: {column.closure.name}"
     for since, until, reason in offs:
         if since < minute + STEP and minute < until:
             return "timeoff", reason
-    if any(since < minute + STEP and minute < until for since, until in buffers):
-        return "turnover", "Turnover"
     intervals = [(_minutes(a), _minutes(b) or DAY_MINUTES) for a, b in column.hours]
     if any(a <= minute < b for a, b in intervals):
         return "free", ""
@@ -107,9 +117,74 @@ def _state(
     return "off", "Not working"
 
 
-def _column_cells(column: TherapistDay, first: int, count: int, now: datetime) -> list[Cell | None]:
-    cells: list[Cell | None] = [None] * count
-    _place_appointments(cells, column, first)
+def _appointment_blocks(
+    column: TherapistDay, grid_column: int, rows: _Rows, *, show_faded: bool
+) -> tuple[list[Block], set[int]]:
+    """Return the column's appointment and tail blocks, and the row indexes they keep busy."""
+    blocks, busy = [], set()
+    active = [a for a in column.appointments if a.is_active]
+    faded = [a for a in column.appointments if not a.is_active] if show_faded else []
+    day = column.day
+    main: set[int] = set()
+    for appointment in faded:
+        rivals = [a for a in active if a.start < appointment.end and appointment.start < a.end]
+        main.update(a.pk for a in rivals)
+        blocks.append(_session(appointment, grid_column, rows, day, lane="aside" if rivals else ""))
+    for appointment in active:
+        lane = "main" if appointment.pk in main else ""
+        block = _session(appointment, grid_column, rows, day, lane=lane)
+        blocks.append(block)
+        occupied = range(
+            rows.top(_wall_minutes(appointment.occupied_from, day)),
+            rows.bottom(_wall_minutes(appointment.occupied_until, day)),
+        )
+        busy.update(occupied)
+        session = range(block.row - HEADER_ROWS - 1, block.row - HEADER_ROWS - 1 + block.span)
+        # The turnover buffers either side: taken, though no session is in them.
+        for tail in _runs([index for index in occupied if index not in session]):
+            blocks.append(
+                Block(
+                    "tail",
+                    tail[0] + HEADER_ROWS + 1,
+                    len(tail),
+                    grid_column,
+                    label="Turnover",
+                    appointment=appointment,
+                )
+            )
+    return blocks, busy
+
+
+def _session(appointment: Appointment, grid_column: int, rows: _Rows, day: date, lane: str):
+    top = rows.top(_wall_minutes(appointment.start, day))
+    bottom = max(rows.bottom(_wall_minutes(appointment.end, day)), top + 1)
+    return Block(
+        "appointment",
+        top + HEADER_ROWS + 1,
+        bottom - top,
+        grid_column,
+        appointment=appointment,
+        faded=not appointment.is_active,
+        lane=lane,
+    )
+
+
+def _runs(indexes: list[int]) -> list[list[int]]:
+    """Return consecutive runs of sorted row indexes."""
+    runs: list[list[int]] = []
+    for index in indexes:
+        if runs and runs[-1][-1] == index - 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return runs
+
+
+def _column_blocks(
+    column: TherapistDay, grid_column: int, rows: _Rows, now: datetime, *, show_faded: bool
+) -> list[Block]:
+    tz = clinic_tz()
+    blocks, busy = _appointment_blocks(column, grid_column, rows, show_faded=show_faded)
     offs = [
         (
             _wall_minutes(absence.start, column.day),
@@ -118,45 +193,67 @@ def _column_cells(column: TherapistDay, first: int, count: int, now: datetime) -
         )
         for absence in column.time_off
     ]
-    # The turnover around each session is taken too, though no session is in it.
-    buffers = [
-        (_wall_minutes(a.occupied_from, column.day), _wall_minutes(a.occupied_until, column.day))
-        for a in column.appointments
-    ]
-    tz = clinic_tz()
-    run: Cell | None = None
-    for index in range(count):
-        if cells[index] is not None:
-            run = None
-            continue
-        minute = first + index * STEP
-        kind, label = _state(column, minute, offs, buffers)
+    shade: Block | None = None
+    past = 0
+    for index in range(rows.count):
+        minute = rows.first + index * STEP
+        start = datetime.combine(column.day, time(minute // 60, minute % 60), tzinfo=tz)
+        if start + timedelta(minutes=STEP) <= now:
+            past = index + 1
+        kind, label = _state(column, minute, offs)
+        row = index + HEADER_ROWS + 1
         if kind == "free":
-            start = datetime.combine(column.day, time(minute // 60, minute % 60), tzinfo=tz)
-            cells[index] = Cell("free", start=start if start > now else None, column=column)
-            run = None
-        elif run is not None and (run.kind, run.label) == (kind, label):
-            run.rows += 1
-            cells[index] = _COVERED
+            shade = None
+            if index not in busy and start > now:
+                blocks.append(Block("slot", row, 1, grid_column, start=start, owner=column))
+        elif shade is not None and (shade.kind, shade.label) == (kind, label):
+            shade.span += 1
         else:
-            run = cells[index] = Cell(kind, label=label, column=column)
-    return cells
+            shade = Block(kind, row, 1, grid_column, label=label)
+            blocks.append(shade)
+    if past:
+        blocks.append(Block("past", HEADER_ROWS + 1, past, grid_column))
+    return blocks
 
 
-def build_rows(columns: list[TherapistDay], *, opening: Hours, now: datetime) -> list[Row]:
-    """Return the table rows for `columns` (one cell list per row, None where covered)."""
+def _now_line(columns: list[TherapistDay], rows: _Rows, now: datetime) -> Block | None:
+    """Return the line for now across the columns showing today, if now is on the grid."""
+    local = timezone.localtime(now, clinic_tz())
+    today = [n for n, column in enumerate(columns) if column.day == local.date()]
+    minute = local.hour * 60 + local.minute
+    if not today or not rows.first <= minute < rows.first + rows.count * STEP:
+        return None
+    index = (minute - rows.first) // STEP
+    return Block(
+        "now",
+        index + HEADER_ROWS + 1,
+        1,
+        today[0] + AXIS_COLUMNS + 1,
+        width=len(today),
+        label=f"Now, {local.hour % 12 or 12}:{local.minute:02d}",
+        offset=(minute - rows.first) % STEP,
+    )
+
+
+def build_calendar(
+    columns: list[TherapistDay], *, opening: Hours, now: datetime, show_faded: bool = True
+) -> Calendar:
+    """Return the grid of `columns`: time axis rows and every block, placed."""
     span = row_span(columns, opening)
     if span is None:
-        return []
+        return Calendar(columns, [])
     first, last = span
-    count = (last - first) // STEP
-    by_column = [_column_cells(column, first, count, now) for column in columns]
-    rows = []
-    for index in range(count):
+    rows = _Rows(first, (last - first) // STEP)
+    axis = []
+    for index in range(rows.count):
         minute = first + index * STEP
-        clock = (
-            (datetime.min + timedelta(minutes=minute)).time() if minute < DAY_MINUTES else time()
+        clock = (datetime.min + timedelta(minutes=minute)).time()
+        axis.append(AxisRow(index + HEADER_ROWS + 1, clock, minute % 60 == 0))
+    calendar = Calendar(columns, axis)
+    for n, column in enumerate(columns):
+        calendar.blocks += _column_blocks(
+            column, n + AXIS_COLUMNS + 1, rows, now, show_faded=show_faded
         )
-        cells = [None if cells[index] is _COVERED else cells[index] for cells in by_column]
-        rows.append(Row(clock, minute % 60 == 0, cells))
-    return rows
+    if (line := _now_line(columns, rows, now)) is not None:
+        calendar.blocks.append(line)
+    return calendar

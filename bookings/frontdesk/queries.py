@@ -119,10 +119,9 @@ def clinic_day(day: date) -> ClinicDay:
         for pk, therapist in therapists.items()
     }
     not_held = []
-    for appointment in appointments:
-        if appointment.is_active:
-            columns[appointment.therapist_id].appointments.append(appointment)
-        else:
+    for appointment in appointments:  # cancelled and no-shows too: the grid shows them faded
+        columns[appointment.therapist_id].appointments.append(appointment)
+        if not appointment.is_active:
             not_held.append(appointment)
     shown = [c for c in columns.values() if c.is_working or c.appointments]
     shown.sort(key=lambda c: (c.therapist.ordering, c.therapist.name))

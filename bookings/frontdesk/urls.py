@@ -23,8 +23,10 @@ urlpatterns = [
     # The clinic's day, a therapist's week.
     path("", staff.day, name="day"),
     re_path(rf"^day/{DAY}/$", staff.day, name="day_for"),
+    path("week/", staff.week_start, name="week_start"),
     path("week/<int:therapist>/", staff.week, name="week"),
     re_path(rf"^week/(?P<therapist>\d+)/{DAY}/$", staff.week, name="week_for"),
+    path("calendar.css", staff.calendar_css, name="calendar_css"),
     # Bookings and changes.
     path("book/", staff_appointments.book, name="book"),
     path("walk-in/", staff_walk_in.walk_in, name="walk_in"),
@@ -41,6 +43,7 @@ urlpatterns = [
     path("appointments/<int:pk>/receipt/email/", staff_records.receipt_email, name="receipt_email"),
     # Clients.
     path("clients/", staff_clients.clients, name="clients"),
+    path("clients/search/", staff_appointments.client_search, name="client_search"),
     path("clients/<int:pk>/", staff_clients.client, name="client"),
     path("clients/<int:pk>/notes/", staff_clients.client_notes, name="client_notes"),
     path("clients/<int:pk>/contact/", staff_clients.client_contact, name="client_contact"),

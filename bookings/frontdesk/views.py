@@ -20,10 +20,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from bookings import calendar, roles, tokens
 from bookings.frontdesk import queries as desk_queries
-from bookings.frontdesk.forms import DayForm, StaffAuthenticationForm
+from bookings.frontdesk.forms import DayForm, StaffAuthenticationForm, version_of
 from bookings.frontdesk.forms_records import TimeOffForm
-from bookings.frontdesk.grid import build_rows
-from bookings.models import Therapist
+from bookings.frontdesk.grid import Calendar, build_calendar
+from bookings.frontdesk.queries import Hours, TherapistDay
+from bookings.models import Appointment, Therapist
+from services import colours
+from services.models import Service
 
 SCHEDULE_DAYS = 8  # today and the next seven
 
@@ -70,14 +73,45 @@ def day(request: HttpRequest, day: str | None = None) -> HttpResponse:
     return roles.forbidden(request)
 
 
+def _calendar(
+    request: HttpRequest, columns: list[TherapistDay], opening: Hours, *, show_faded: bool
+) -> Calendar:
+    """Return the grid of `columns`, the blocks the desk may drag marked with their version."""
+    now = timezone.now()
+    calendar = build_calendar(columns, opening=opening, now=now, show_faded=show_faded)
+    if request.user.has_perm(roles.MANAGE_BOOKINGS):
+        for block in calendar.blocks:
+            a = block.appointment
+            if a is not None and a.status == Appointment.Status.BOOKED and a.start > now:
+                block.version = version_of(a)
+    return calendar
+
+
+def _calendar_context(request: HttpRequest, calendar: Calendar) -> dict:
+    """Return what the day and week pages share: legend, toggles, the booking just made."""
+    show_faded = request.GET.get("hide") != "inactive"
+    highlight = request.GET.get("highlight", "")
+    return {
+        "calendar": calendar,
+        "services": list(Service.objects.order_by("ordering", "title")),
+        "show_faded": show_faded,
+        "highlight": int(highlight) if highlight.isdigit() else None,
+        "can_book": request.user.has_perm(roles.MANAGE_BOOKINGS),
+        "printed_at": timezone.now(),
+    }
+
+
 @require_safe
 def _day(request: HttpRequest, chosen: date | None) -> HttpResponse:
     today = timezone.localdate()
-    picker = DayForm(request.GET or None, initial={"date": chosen or today})
+    asked = request.GET if "date" in request.GET else None  # ?hide= and ?highlight= are not dates
+    picker = DayForm(asked, initial={"date": chosen or today})
     if picker.is_bound and picker.is_valid():
         return redirect("staff:day_for", day=picker.cleaned_data["date"].isoformat())
     chosen = chosen or today
     clinic_day = desk_queries.clinic_day(chosen)
+    show_faded = request.GET.get("hide") != "inactive"
+    calendar = _calendar(request, clinic_day.columns, clinic_day.opening, show_faded=show_faded)
     context = {
         "day": chosen,
         "today": today,
@@ -85,11 +119,24 @@ def _day(request: HttpRequest, chosen: date | None) -> HttpResponse:
         "next": chosen + timedelta(days=1),
         "picker": picker,
         "clinic_day": clinic_day,
-        "rows": build_rows(clinic_day.columns, opening=clinic_day.opening, now=timezone.now()),
-        "can_book": request.user.has_perm(roles.MANAGE_BOOKINGS),
+        "sheet": [
+            (column, [a for a in column.appointments if a.is_active])
+            for column in clinic_day.columns
+        ],
+        **_calendar_context(request, calendar),
     }
     status = 422 if picker.errors else 200
     return render(request, "staff/day.html", context, status=status)
+
+
+@roles.staff_required(roles.VIEW_CALENDAR)
+@require_safe
+def week_start(request: HttpRequest) -> HttpResponse:
+    """Send the desk to a week: the signed-in therapist's own, else the first therapist's."""
+    person = roles.therapist_of(request.user) or Therapist.objects.active().first()
+    if person is None:
+        raise Http404("No therapists yet.")
+    return redirect("staff:week", therapist=person.pk)
 
 
 @roles.staff_required(roles.VIEW_CALENDAR)
@@ -98,20 +145,41 @@ def week(request: HttpRequest, therapist: int | str, day: str | None = None) -> 
     person = get_object_or_404(Therapist, pk=int(therapist))  # re_path passes text
     chosen = parse_day(day) or timezone.localdate()
     monday = chosen - timedelta(days=chosen.weekday())
-    days = desk_queries.therapist_days(person, monday, 7, active_only=True)
+    days = desk_queries.therapist_days(person, monday, 7)
     opening = desk_queries.opening_hours([column.day for column in days])
     all_opening = [interval for hours in opening.values() for interval in hours]
+    show_faded = request.GET.get("hide") != "inactive"
+    calendar = _calendar(request, days, all_opening, show_faded=show_faded)
     context = {
         "therapist": person,
+        "therapists": list(Therapist.objects.active()),
         "monday": monday,
         "sunday": monday + timedelta(days=6),
         "previous": monday - timedelta(days=7),
         "next": monday + timedelta(days=7),
         "days": days,
-        "rows": build_rows(days, opening=all_opening, now=timezone.now()),
-        "can_book": request.user.has_perm(roles.MANAGE_BOOKINGS),
+        **_calendar_context(request, calendar),
     }
     return render(request, "staff/week.html", context)
+
+
+@roles.staff_required(roles.VIEW_CALENDAR)
+@require_safe
+def calendar_css(request: HttpRequest) -> HttpResponse:
+    """Return each service's calendar colours as CSS custom properties (no inline styles)."""
+    rules = []
+    for pk, colour in Service.objects.values_list("pk", "colour"):
+        if not colours.HEX.match(colour):
+            continue
+        soft = colours.mix(colour, "#ffffff", 0.45)
+        rules.append(
+            f".svc-{pk}{{--svc:{colour};--svc-ink:{colours.ink_for(colour)};"
+            f"--svc-soft:{soft};--svc-soft-ink:{colours.ink_for(soft)};"
+            f"--svc-edge:{colours.mix(colour, '#000000', 0.55)}}}"
+        )
+    response = HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @therapist_required

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -61,6 +61,44 @@ def _book_initial(request: HttpRequest) -> dict:
     return initial
 
 
+def _on_the_calendar(appointment: Appointment, mode: str = "day") -> str:
+    """Return the calendar page showing `appointment`, highlighted (the week view's or the
+    day view's)."""
+    local = clock.local(appointment.start).date().isoformat()
+    if mode == "week":
+        url = reverse("staff:week_for", args=[appointment.therapist_id, local])
+    else:
+        url = reverse("staff:day_for", kwargs={"day": local})
+    return f"{url}?highlight={appointment.pk}#appt-{appointment.pk}"
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    """Return whether the calendar's script sent this, asking for a refusal as JSON."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _refusal(form, offers: list[dict], status: int) -> JsonResponse:
+    """Return a refused change as JSON for the calendar: what went wrong and what is free."""
+    errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+    fields = form.fields
+    by_field = [f"{fields[name].label}: {e[0]}" for name, e in errors.items() if name in fields]
+    first = (errors.get("__all__") or by_field or ["That change could not be made."])[0]
+    return JsonResponse(
+        {
+            "message": first,
+            "errors": errors,
+            "offers": [
+                {
+                    "start": clock.moment(offer["start"], year=False),
+                    "therapist": offer["therapist"].name if offer["therapist"] else "",
+                }
+                for offer in offers
+            ],
+        },
+        status=status,
+    )
+
+
 @roles.staff_required(roles.MANAGE_BOOKINGS)
 @require_http_methods(GET_POST)
 def book(request: HttpRequest) -> HttpResponse:
@@ -70,7 +108,10 @@ def book(request: HttpRequest) -> HttpResponse:
     if (client_id := request.GET.get("client", "")).isdigit():
         chosen = Client.objects.filter(pk=client_id).first()
     initial = {**_book_initial(request), "client": chosen}
-    form = BookForm(request.POST or None, initial=initial)
+    therapist = None
+    if "therapist" in initial:
+        therapist = Therapist.objects.active().filter(pk=initial["therapist"]).first()
+    form = BookForm(request.POST or None, initial=initial, therapist=therapist)
     offers, lost_race = [], False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -103,17 +144,35 @@ def book(request: HttpRequest) -> HttpResponse:
             else:
                 # The same form sent twice (double click, back button): show the first one.
                 messages.info(request, "That booking was already made; here it is.")
-            return see_other(reverse("staff:appointment", args=[appointment.pk]))
+            return see_other(_on_the_calendar(appointment))
+    panel = request.GET.get("panel") == "1" or request.POST.get("panel") == "1"
+    picked = form.cleaned_data.get("client") if form.is_bound else None
     context = {
+        "picked": picked,
+        "picked_list": [picked] if picked else [],
         "form": form,
         "search": search,
         "query": query,
         "results": desk_queries.search_clients(query) if query and not chosen else [],
         "chosen": chosen,
         "offers": offers,
+        "panel": panel,
+        "for_therapist": therapist,
     }
     status = 409 if lost_race else 422 if form.errors else 200
-    return render(request, "staff/book.html", context, status=status)
+    template = "staff/book.html#booking" if panel else "staff/book.html"
+    return render(request, template, context, status=status)
+
+
+@roles.staff_required(roles.MANAGE_BOOKINGS)
+@require_safe
+def client_search(request: HttpRequest) -> HttpResponse:
+    """Return the clients matching ``q`` as choices for the booking panel (a fragment)."""
+    search = ClientSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    results = desk_queries.search_clients(query, limit=8) if len(query) >= 2 else []
+    context = {"query": query, "results": results}
+    return render(request, "staff/includes/client_choices.html", context)
 
 
 def _appointment_or_404(request: HttpRequest, pk: int) -> Appointment:
@@ -204,13 +263,15 @@ def _change(
     The appointment's row stays locked from reading its version to writing the change.
     """
     appointment = _appointment_or_404(request, pk)
+    source = request.POST if request.method == "POST" else request.GET
+    panel = source.get("panel") == "1"
+    calendar = source.get("calendar") if source.get("calendar") in ("day", "week") else ""
+    template = "staff/appointment_form.html#change" if panel else "staff/appointment_form.html"
+    shown = {"panel": panel, "calendar": calendar, "action": request.path}
     if request.method != "POST":
         form = form_class(appointment=appointment)
-        return render(
-            request,
-            "staff/appointment_form.html",
-            {**page, "form": form, "appointment": appointment},
-        )
+        context = {**page, **shown, "form": form, "appointment": appointment}
+        return render(request, template, context)
     offers, status = [], 422
     try:
         with transaction.atomic():
@@ -225,17 +286,22 @@ def _change(
             form = form_class(request.POST, appointment=locked)
             if form.is_valid():
                 messages.success(request, apply(request, locked, form.cleaned_data))
+                if calendar:
+                    locked.refresh_from_db(fields=["start", "therapist"])
+                    return see_other(_on_the_calendar(locked, calendar))
                 return see_other(then(locked, form.cleaned_data))
     except booking.BookingError as error:
         form.add_error(None, error.message)
         offers = offers_of(error)
         if isinstance(error, booking.SlotTaken):
             status = 409  # a lost race, as the public pages answer it
+    if _wants_json(request):
+        return _refusal(form, offers, status)
     appointment = _appointment_or_404(request, pk)
     if page is None:
         return _appointment_page(request, appointment, status=status, status_form=form)
-    context = {**page, "form": form, "appointment": appointment, "offers": offers}
-    return render(request, "staff/appointment_form.html", context, status=status)
+    context = {**page, **shown, "form": form, "appointment": appointment, "offers": offers}
+    return render(request, template, context, status=status)
 
 
 def _move(request: HttpRequest, appointment: Appointment, data: dict) -> str:

@@ -47,18 +47,21 @@ def test_front_desk_books_and_moves_a_caller_whom_the_therapist_then_sees(
     laptop.get_by_role("button", name="Go").click()
     expect(laptop).to_have_url(re.compile(rf"/staff/day/{day}/$"))
 
-    # A phone call: a new client, with Daniel at 5 PM.
+    # A phone call: a new client, with Daniel at 5 PM, booked in the calendar's panel.
     laptop.get_by_role("link", name="Book Daniel Okafor at 5:00 PM").click()
-    laptop.get_by_label("First name").fill("Casey")
-    laptop.get_by_label("Last name").fill("Caller")
-    laptop.get_by_label("Phone", exact=True).fill("(404) 555-0188")
-    laptop.get_by_label("Service").select_option(label="Sports massage for runners, 60 min")
+    panel = laptop.get_by_role("dialog", name="New booking with Daniel Okafor")
+    panel.get_by_label("First name").fill("Casey")
+    panel.get_by_label("Last name").fill("Caller")
+    panel.get_by_label("Phone", exact=True).fill("(404) 555-0188")
+    panel.get_by_label("Sports massage for runners, 60 min").check()
     daniel = Therapist.objects.get(slug="daniel-okafor")
-    expect(laptop.get_by_label("Therapist")).to_have_value(str(daniel.pk))
-    laptop.get_by_role("button", name="Book").click()
+    expect(panel.get_by_label("Therapist")).to_have_value(str(daniel.pk))
+    panel.get_by_role("button", name="Book").click()
     expect(laptop.get_by_role("status")).to_contain_text("Booked Casey Caller with Daniel Okafor")
+    expect(laptop.locator(".appt-new")).to_contain_text("Casey Caller")
 
-    # Daniel is needed elsewhere: move the session to Maya, same time.
+    # Daniel is needed elsewhere: move the session to Maya, same time, from its own page.
+    laptop.locator(".appt-new .appt-link").click()
     laptop.get_by_role("link", name="Move").click()
     laptop.get_by_label("Therapist").select_option(label="Maya Brooks")
     laptop.get_by_label("Reason").fill("Daniel covers a race clinic")

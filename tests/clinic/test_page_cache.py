@@ -55,6 +55,7 @@ def test_an_admin_edit_shows_on_the_next_request(admin_client, client, demo):
         "summary": service.summary,
         "draft_body": service.draft_body,
         "seo_description": service.seo_description,
+        "colour": service.colour,
         "ordering": service.ordering,
         "published": "on",
         "lengths-TOTAL_FORMS": 0,

@@ -29,6 +29,7 @@ def _form(service: Service, **changes) -> dict:
         "summary": service.summary,
         "draft_body": service.draft_body,
         "seo_description": service.seo_description,
+        "colour": service.colour,
         "ordering": service.ordering,
         "published": "on" if service.published else "",
         "lengths-TOTAL_FORMS": 0,

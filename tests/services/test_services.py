@@ -60,6 +60,7 @@ def _service_form(service: Service, **changes) -> dict:
         "summary": service.summary,
         "draft_body": service.draft_body,
         "seo_description": service.seo_description,
+        "colour": service.colour,
         "ordering": service.ordering,
         "published": "on" if service.published else "",
         # One extra inline form only when the test fills it in.
@@ -137,6 +138,20 @@ def test_admin_rejects_a_length_shorter_than_15_minutes(admin_client, make_servi
     assert response.status_code == 200
     assert "Ensure this value is greater than or equal to 15." in response.text
     assert service.lengths.count() == 1
+
+
+def test_admin_sets_a_calendar_colour_only_where_text_stays_readable(admin_client, make_service):
+    service = make_service(slug="colours")
+    url = f"/admin/services/service/{service.pk}/change/"
+
+    muddy = admin_client.post(url, _service_form(service, colour="#777777"))
+    dark = admin_client.post(url, _service_form(service, colour="#0f4c5c"))
+
+    assert muddy.status_code == 200
+    assert "Text on this colour would be hard to read" in muddy.text
+    assert dark.status_code == 302
+    service.refresh_from_db()
+    assert (service.colour, service.ink) == ("#0f4c5c", "#ffffff")
 
 
 def test_admin_edits_a_therapist_profile(admin_client, make_service, make_therapist):

@@ -27,6 +27,9 @@ ACCESS: dict[str, set[str] | str] = {
     "day_for": DESK,
     "week": DESK,
     "week_for": DESK,
+    "week_start": DESK,  # on to a therapist's week
+    "calendar_css": DESK,  # the services' calendar colours
+    "client_search": DESK,  # the booking panel's live search
     "book": DESK,
     "walk_in": DESK,
     "block": DESK,

@@ -54,7 +54,10 @@ def test_front_desk_books_a_phone_client_inside_the_minimum_notice(desk, desk_us
 
     appointment = Appointment.objects.get()
     assert response.status_code == 303
-    assert response["Location"] == reverse("staff:appointment", args=[appointment.pk])
+    # Back on the day, the new session highlighted.
+    assert response["Location"] == (
+        f"/staff/day/{MONDAY}/?highlight={appointment.pk}#appt-{appointment.pk}"
+    )
     assert appointment.start == at("10:00")  # 2.5 hours ahead: online needs 12
     assert (appointment.therapist, appointment.created_by) == (clinic.ana, desk_user)
     assert str(appointment.client) == "Sam Rivera"
