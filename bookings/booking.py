@@ -17,11 +17,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from bookings import clock, outbox, queries
+from bookings import clock, inserts, outbox, queries
 from bookings.errors import BookingError, ChangeNotAllowed, FullyBooked, Offer, SlotTaken
 from bookings.models import (
     Appointment,
     AppointmentChange,
+    BookingConsent,
     BookingPolicy,
     Client,
     Room,
@@ -38,7 +39,12 @@ from bookings.recheck import (
     taken,
 )
 from bookings.rules import check_policy, staff_policy
-from bookings.tokens import appointment_for_token, issue_manage_token, revoke_manage_tokens
+from bookings.tokens import (
+    appointment_for_token,
+    issue_manage_token,
+    new_manage_token,
+    revoke_manage_tokens,
+)
 from services.models import ServiceLength
 
 Status = Appointment.Status
@@ -77,35 +83,46 @@ def find_or_create_client(*, first_name: str, last_name: str, email: str, phone:
     a public form must not change (or reveal) anything about them.
     """
     email = email.strip()
-    if email and (existing := Client.objects.with_email(email).first()):
-        return existing
-    client = Client(
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        email=email,
-        phone=phone.strip(),
-        created_at=timezone.now(),
-    )
-    # One statement and no savepoint: if a first booking under the same email committed
-    # between our read and this insert, it inserts nothing and the next read finds theirs.
+    typed = [first_name.strip(), last_name.strip(), email, phone.strip(), timezone.now()]
+    names = [field.attname for field in Client._meta.concrete_fields]
+    # One statement and no savepoint: the client found, or the one inserted. If a first
+    # booking under the same email commits between the statement's snapshot and its insert,
+    # both come back empty, and a later statement (under READ COMMITTED) sees theirs.
     with connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT_CLIENT,
-            [client.first_name, client.last_name, email, client.phone, client.created_at],
-        )
-        inserted = cursor.fetchone()
-    if inserted is None:
+        cursor.execute(_FIND_OR_INSERT_CLIENT, [email, email.lower(), *typed])
+        row = cursor.fetchone()
+    if row is None:
         return Client.objects.with_email(email).get()
-    client.pk, client._state.adding, client._state.db = inserted[0], False, connection.alias
-    return client
+    return Client.from_db(connection.alias, names, row)
 
 
-_INSERT_CLIENT = f"""
-INSERT INTO {Client._meta.db_table} (first_name, last_name, email, phone, staff_notes, created_at)
-VALUES (%s, %s, %s, %s, '', %s)
-ON CONFLICT DO NOTHING
-RETURNING id
-"""  # noqa: S608 - only the table name is interpolated
+_CLIENT_COLUMNS = ", ".join(field.column for field in Client._meta.concrete_fields)
+_FIND_OR_INSERT_CLIENT = f"""
+WITH known AS (
+    SELECT {_CLIENT_COLUMNS} FROM {Client._meta.db_table}
+     WHERE %s <> '' AND LOWER(email) = %s AND email <> ''  -- the unique index's rows
+     LIMIT 1
+), added AS (
+    INSERT INTO {Client._meta.db_table}
+           (first_name, last_name, email, phone, staff_notes, created_at)
+    SELECT %s, %s, %s, %s, '', %s WHERE NOT EXISTS (SELECT FROM known)
+    ON CONFLICT DO NOTHING
+    RETURNING {_CLIENT_COLUMNS}
+)
+SELECT * FROM known UNION ALL SELECT * FROM added
+"""  # noqa: S608 - only the table's own names are interpolated
+
+
+def _client_for(client: Client | ClientDetails) -> Client:
+    """Return `client`, or the client the typed details belong to (created if new)."""
+    if isinstance(client, Client):
+        return client
+    return find_or_create_client(
+        first_name=client.first_name,
+        last_name=client.last_name,
+        email=client.email,
+        phone=client.phone,
+    )
 
 
 def _is_violation(error: IntegrityError, name: str) -> bool:
@@ -129,7 +146,7 @@ def _booked_with(key: UUID | None) -> Appointment | None:
 
 def book_appointment(
     *,
-    client: Client,
+    client: Client | ClientDetails,
     service_length: ServiceLength,
     start: datetime,
     now: datetime,
@@ -138,11 +155,15 @@ def book_appointment(
     by: AbstractBaseUser | None = None,
     notify: bool = True,
     policy: BookingPolicy | None = None,
+    terms: str | None = None,
 ) -> Booked:
     """Book `client` in at `start`; a repeated `key` returns the first booking unchanged.
 
-    Staff (`by` given) may book inside the minimum notice, never into an overlap. Pass the
-    `policy` the request already loaded, if it did.
+    A client given as typed details is found or created in the booking's own transaction,
+    so a refused booking leaves no new client. `terms` is the version of the terms the
+    client agreed to, recorded with the booking. Staff (`by` given) may book inside the
+    minimum notice, never into an overlap. Pass the `policy` the request already loaded,
+    if it did.
     """
     policy = _as_applies(policy or BookingPolicy.load(), by)
     try:
@@ -158,7 +179,7 @@ def book_appointment(
             return Booked(done, None, created=False)
         raise
     return _insert_with_room_retry(
-        _NewBooking(client, service_length, start, therapist, key, by, notify),
+        _NewBooking(client, service_length, start, therapist, key, by, notify, terms),
         therapist_id=therapist_id,
         room_id=room_id,
         policy=policy,
@@ -188,39 +209,32 @@ def book_at_desk(
         if earlier.start != start:
             raise BookingError("This form was already used for another booking. Start anew.")
         return Booked(earlier, None, created=False)
-    with transaction.atomic():
-        if client is None:
-            if details is None:
-                raise ValueError("book_at_desk needs a client or the details of a new one")
-            client = find_or_create_client(
-                first_name=details.first_name,
-                last_name=details.last_name,
-                email=details.email,
-                phone=details.phone,
-            )
-        return book_appointment(
-            client=client,
-            service_length=service_length,
-            start=start,
-            now=now,
-            therapist=therapist,
-            key=key,
-            by=by,
-            notify=notify,
-        )
+    if client is None and details is None:
+        raise ValueError("book_at_desk needs a client or the details of a new one")
+    return book_appointment(
+        client=client or details,
+        service_length=service_length,
+        start=start,
+        now=now,
+        therapist=therapist,
+        key=key,
+        by=by,
+        notify=notify,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class _NewBooking:
     """What a booking writes, whichever door it came through."""
 
-    client: Client
+    client: Client | ClientDetails  # details: found or created with the booking
     service_length: ServiceLength
     start: datetime
     therapist: Therapist | None  # as asked for: None is "anyone"
     key: UUID | None
     by: AbstractBaseUser | None
     notify: bool
+    terms: str | None  # the version of the terms agreed to, if asked
 
 
 def _insert_with_room_retry(
@@ -288,15 +302,17 @@ def _as_slot_taken(
 def _insert_booking(
     new: _NewBooking, *, therapist_id: int, room_id: int, policy: BookingPolicy, now: datetime
 ) -> tuple[Appointment, str | None]:
-    """Write the appointment, its history, manage link and emails in one transaction."""
+    """Write the client (if new), the appointment, its history, manage link, consent and
+    emails in one transaction: the rows after the appointment in one statement."""
     with transaction.atomic():
+        client = _client_for(new.client)
         end = new.start + timedelta(minutes=new.service_length.minutes)
         held = refuse_if_blocked(therapist_id=therapist_id, start=new.start, end=end)
         refuse_if_fully_booked(
             therapist_id=therapist_id, start=new.start, policy=policy, therapist=held
         )
         appointment = Appointment.objects.create(
-            client=new.client,
+            client=client,
             therapist_id=therapist_id,
             room_id=room_id,
             service_length=new.service_length,
@@ -305,15 +321,27 @@ def _insert_booking(
             created_by=new.by,
             updated_by=new.by,
         )
-        AppointmentChange.objects.create(
-            appointment=appointment,
-            by=new.by,
-            action=Action.BOOKED,
-            details={"start": clock.moment(new.start), "therapist_id": therapist_id},
-        )
+        rows: list = [
+            AppointmentChange(
+                appointment=appointment,
+                by=new.by,
+                action=Action.BOOKED,
+                details={"start": clock.moment(new.start), "therapist_id": therapist_id},
+            )
+        ]
         # Only the runner's browser is shown a link; the emails mint their own.
-        token = issue_manage_token(appointment) if new.by is None else None
-        outbox.queue_booked(appointment, policy=policy, now=now, confirm=new.notify)
+        token = None
+        if new.by is None:
+            token, link = new_manage_token(appointment)
+            rows.append(link)
+        if new.terms is not None:
+            kind = BookingConsent.Kind.TERMS
+            rows.append(
+                BookingConsent(appointment=appointment, kind=kind, version=new.terms, agreed_at=now)
+            )
+        owed = outbox.owed_on_booking(appointment, policy=policy, now=now, confirm=new.notify)
+        inserts.insert_together([*rows, *owed])
+        outbox.enqueue_saved(owed)
     return appointment, token
 
 
