@@ -17,12 +17,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from bookings import clock, outbox, phones, queries
+from bookings import clock, inserts, outbox, phones, queries
 from bookings.attendance import set_status, undo_status
 from bookings.errors import BookingError, ChangeNotAllowed, FullyBooked, Offer, SlotTaken
 from bookings.models import (
     Appointment,
     AppointmentChange,
+    BookingConsent,
     BookingPolicy,
     Client,
     Room,
@@ -39,7 +40,12 @@ from bookings.recheck import (
     taken,
 )
 from bookings.rules import check_policy, staff_policy, walk_in_start
-from bookings.tokens import appointment_for_token, issue_manage_token, revoke_manage_tokens
+from bookings.tokens import (
+    appointment_for_token,
+    issue_manage_token,
+    new_manage_token,
+    revoke_manage_tokens,
+)
 from services.models import ServiceLength
 
 Status = Appointment.Status
@@ -79,35 +85,46 @@ def find_or_create_client(*, first_name: str, last_name: str, email: str, phone:
     a public form must not change (or reveal) anything about them.
     """
     email = email.strip()
-    if email and (existing := Client.objects.with_email(email).first()):
-        return existing
-    client = Client(
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        email=email,
-        phone=_stored_phone(phone),
-        created_at=timezone.now(),
-    )
-    # One statement and no savepoint: if a first booking under the same email committed
-    # between our read and this insert, it inserts nothing and the next read finds theirs.
+    typed = [first_name.strip(), last_name.strip(), email, _stored_phone(phone), timezone.now()]
+    names = [field.attname for field in Client._meta.concrete_fields]
+    # One statement and no savepoint: the client found, or the one inserted. If a first
+    # booking under the same email commits between the statement's snapshot and its insert,
+    # both come back empty, and a later statement (under READ COMMITTED) sees theirs.
     with connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT_CLIENT,
-            [client.first_name, client.last_name, email, client.phone, client.created_at],
-        )
-        inserted = cursor.fetchone()
-    if inserted is None:
+        cursor.execute(_FIND_OR_INSERT_CLIENT, [email, email.lower(), *typed])
+        row = cursor.fetchone()
+    if row is None:
         return Client.objects.with_email(email).get()
-    client.pk, client._state.adding, client._state.db = inserted[0], False, connection.alias
-    return client
+    return Client.from_db(connection.alias, names, row)
 
 
-_INSERT_CLIENT = f"""
-INSERT INTO {Client._meta.db_table} (first_name, last_name, email, phone, staff_notes, created_at)
-VALUES (%s, %s, %s, %s, '', %s)
-ON CONFLICT DO NOTHING
-RETURNING id
-"""  # noqa: S608 - only the table name is interpolated
+_CLIENT_COLUMNS = ", ".join(field.column for field in Client._meta.concrete_fields)
+_FIND_OR_INSERT_CLIENT = f"""
+WITH known AS (
+    SELECT {_CLIENT_COLUMNS} FROM {Client._meta.db_table}
+     WHERE %s <> '' AND LOWER(email) = %s AND email <> ''  -- the unique index's rows
+     LIMIT 1
+), added AS (
+    INSERT INTO {Client._meta.db_table}
+           (first_name, last_name, email, phone, staff_notes, created_at)
+    SELECT %s, %s, %s, %s, '', %s WHERE NOT EXISTS (SELECT FROM known)
+    ON CONFLICT DO NOTHING
+    RETURNING {_CLIENT_COLUMNS}
+)
+SELECT * FROM known UNION ALL SELECT * FROM added
+"""  # noqa: S608 - only the table's own names are interpolated
+
+
+def _client_for(client: Client | ClientDetails) -> Client:
+    """Return `client`, or the client the typed details belong to (created if new)."""
+    if isinstance(client, Client):
+        return client
+    return find_or_create_client(
+        first_name=client.first_name,
+        last_name=client.last_name,
+        email=client.email,
+        phone=client.phone,
+    )
 
 
 def _stored_phone(phone: str) -> str:
@@ -139,7 +156,7 @@ def _booked_with(key: UUID | None) -> Appointment | None:
 
 def book_appointment(
     *,
-    client: Client,
+    client: Client | ClientDetails,
     service_length: ServiceLength,
     start: datetime,
     now: datetime,
@@ -149,12 +166,16 @@ def book_appointment(
     notify: bool = True,
     policy: BookingPolicy | None = None,
     source: str = Source.ONLINE,
+    terms: str | None = None,
 ) -> Booked:
     """Book `client` in at `start`; a repeated `key` returns the first booking unchanged.
 
-    Staff (`by` given) may book inside the minimum notice, never into an overlap. Pass the
-    `policy` the request already loaded, if it did. `source` records the door it came
-    through (online unless a staff door says otherwise, as ``book_at_desk`` does).
+    A client given as typed details is found or created in the booking's own transaction,
+    so a refused booking leaves no new client. `terms` is the version of the terms the
+    client agreed to, recorded with the booking. Staff (`by` given) may book inside the
+    minimum notice, never into an overlap. Pass the `policy` the request already loaded,
+    if it did. `source` records the door it came through (online unless a staff door says
+    otherwise, as ``book_at_desk`` does).
     """
     policy = _as_applies(policy or BookingPolicy.load(), by)
     try:
@@ -170,7 +191,7 @@ def book_appointment(
             return Booked(done, None, created=False)
         raise
     return _insert_with_room_retry(
-        _NewBooking(client, service_length, start, therapist, key, by, notify, source),
+        _NewBooking(client, service_length, start, therapist, key, by, notify, source, terms),
         therapist_id=therapist_id,
         room_id=room_id,
         policy=policy,
@@ -200,18 +221,19 @@ def book_at_desk(
         if earlier.start != start:
             raise BookingError("This form was already used for another booking. Start anew.")
         return Booked(earlier, None, created=False)
-    with transaction.atomic():
-        return book_appointment(
-            client=_desk_client(client, details),
-            service_length=service_length,
-            start=start,
-            now=now,
-            therapist=therapist,
-            key=key,
-            by=by,
-            notify=notify,
-            source=Source.DESK,
-        )
+    if client is None and details is None:
+        raise ValueError("book_at_desk needs a client or the details of a new one")
+    return book_appointment(
+        client=client or details,
+        service_length=service_length,
+        start=start,
+        now=now,
+        therapist=therapist,
+        key=key,
+        by=by,
+        notify=notify,
+        source=Source.DESK,
+    )
 
 
 def book_walk_in(
@@ -278,6 +300,7 @@ def book_walk_in(
                 by,
                 notify,
                 source=Source.DESK,
+                terms=None,
                 status=Status.CHECKED_IN,
             ),
             therapist_id=therapist_id,
@@ -305,7 +328,7 @@ def _desk_client(client: Client | None, details: ClientDetails | None) -> Client
 class _NewBooking:
     """What a booking writes, whichever door it came through."""
 
-    client: Client
+    client: Client | ClientDetails  # details: found or created with the booking
     service_length: ServiceLength
     start: datetime
     therapist: Therapist | None  # as asked for: None is "anyone"
@@ -313,6 +336,7 @@ class _NewBooking:
     by: AbstractBaseUser | None
     notify: bool
     source: str
+    terms: str | None  # the version of the terms agreed to, if asked
     status: str = Status.BOOKED  # a walk-in is checked in as it is booked
 
 
@@ -381,15 +405,17 @@ def _as_slot_taken(
 def _insert_booking(
     new: _NewBooking, *, therapist_id: int, room_id: int, policy: BookingPolicy, now: datetime
 ) -> tuple[Appointment, str | None]:
-    """Write the appointment, its history, manage link and emails in one transaction."""
+    """Write the client (if new), the appointment, its history, manage link, consent and
+    emails in one transaction: the rows after the appointment in one statement."""
     with transaction.atomic():
+        client = _client_for(new.client)
         end = new.start + timedelta(minutes=new.service_length.minutes)
         held = refuse_if_blocked(therapist_id=therapist_id, start=new.start, end=end)
         refuse_if_fully_booked(
             therapist_id=therapist_id, start=new.start, policy=policy, therapist=held
         )
         appointment = Appointment.objects.create(
-            client=new.client,
+            client=client,
             therapist_id=therapist_id,
             room_id=room_id,
             service_length=new.service_length,
@@ -401,22 +427,34 @@ def _insert_booking(
             created_by=new.by,
             updated_by=new.by,
         )
-        AppointmentChange.objects.create(
-            appointment=appointment,
-            by=new.by,
-            action=Action.BOOKED,
-            details={"start": clock.moment(new.start), "therapist_id": therapist_id},
-        )
+        rows: list = [
+            AppointmentChange(
+                appointment=appointment,
+                by=new.by,
+                action=Action.BOOKED,
+                details={"start": clock.moment(new.start), "therapist_id": therapist_id},
+            )
+        ]
         if new.status == Status.CHECKED_IN:
-            AppointmentChange.objects.create(
-                appointment=appointment, by=new.by, action=Action.CHECKED_IN
+            rows.append(
+                AppointmentChange(appointment=appointment, by=new.by, action=Action.CHECKED_IN)
             )
         # Only the runner's browser is shown a link; the emails mint their own.
-        token = issue_manage_token(appointment) if new.by is None else None
+        token = None
+        if new.by is None:
+            token, link = new_manage_token(appointment)
+            rows.append(link)
+        if new.terms is not None:
+            kind = BookingConsent.Kind.TERMS
+            rows.append(
+                BookingConsent(appointment=appointment, kind=kind, version=new.terms, agreed_at=now)
+            )
         # A runner booking online: the therapist and the desk hear of it too.
-        outbox.queue_booked(
+        owed = outbox.owed_on_booking(
             appointment, policy=policy, now=now, confirm=new.notify, online=new.by is None
         )
+        inserts.insert_together([*rows, *owed])
+        outbox.enqueue_saved(owed)
     return appointment, token
 
 

@@ -71,35 +71,22 @@ def book_online(
     therapist: Therapist | None,
     key: UUID,
     policy: BookingPolicy | None = None,
-    intake: IntakeAnswers | None = None,
 ) -> booking.Booked:
-    """Book a runner in from the public form; a lost race raises SlotTaken, writing nothing."""
-    with transaction.atomic():
-        client = booking.find_or_create_client(
-            first_name=details.first_name,
-            last_name=details.last_name,
-            email=details.email,
-            phone=details.phone,
-        )
-        booked = booking.book_appointment(
-            client=client,
-            service_length=service_length,
-            start=start,
-            now=now,
-            therapist=therapist,
-            key=key,
-            policy=policy,
-        )
-        if booked.created:
-            BookingConsent.objects.create(
-                appointment=booked.appointment,
-                kind=BookingConsent.Kind.TERMS,
-                version=consent.TERMS_VERSION,
-                agreed_at=now,
-            )
-            if intake is not None:
-                record_intake(appointment=booked.appointment, answers=intake, now=now)
-    return booked
+    """Book a runner in from the public form; a lost race raises SlotTaken, writing nothing.
+
+    The client (found or new) and the consent to the terms are written in the booking's
+    own transaction.
+    """
+    return booking.book_appointment(
+        client=details,
+        service_length=service_length,
+        start=start,
+        now=now,
+        therapist=therapist,
+        key=key,
+        policy=policy,
+        terms=consent.TERMS_VERSION,
+    )
 
 
 def is_minor(date_of_birth: date | None, *, on: date) -> bool:

@@ -57,22 +57,31 @@ def queue(
     return message
 
 
-def queue_booked(
+def owed_on_booking(
     appointment: Appointment,
     *,
     policy: BookingPolicy,
     now: datetime,
     confirm: bool = True,
     online: bool = False,
-) -> None:
-    """Record a new appointment's confirmation (unless not `confirm`), its reminder and, when
-    a runner booked `online`, the staff's notices in one insert, and queue their delivery."""
+) -> list[ClientMessage]:
+    """Return the unsaved emails a new appointment owes: its confirmation (unless not
+    `confirm`), its reminder (unless the session is already too close) and, when a runner
+    booked `online`, the staff's notices.
+
+    The booking writes them with its other rows; ``enqueue_saved`` then queues them.
+    """
     owed = [_reminder(appointment, policy=policy, now=now)]
     if confirm:
         owed.insert(0, ClientMessage(appointment=appointment, kind=Kind.CONFIRMATION))
     if online:
         owed += _notices(appointment, Kind.NOTICE_BOOKED, policy)
-    for message in ClientMessage.objects.bulk_create([m for m in owed if m is not None]):
+    return [message for message in owed if message is not None]
+
+
+def enqueue_saved(messages: list[ClientMessage]) -> None:
+    """Queue the delivery of `messages`, saved a moment ago in the caller's transaction."""
+    for message in messages:
         _enqueue(message)
 
 

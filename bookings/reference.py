@@ -36,6 +36,8 @@ class Reference:
         with connection.cursor() as cursor:
             cursor.execute(_TOKENS_SQL, [AvailabilityVersion.EVERY_DAY])
             tokens = cursor.fetchone()
+        # The content version as of this request, for pages that keep their rendering.
+        self.content_token: str = tokens[1] or ""
         with _lock:
             if _kept["tokens"] != tokens:
                 _kept["tokens"], _kept["items"] = tokens, {}

@@ -24,9 +24,15 @@ def digest(token: str) -> str:
 
 def issue_manage_token(appointment: Appointment) -> str:
     """Return a new raw manage token for `appointment` (only its digest is stored)."""
-    token = secrets.token_urlsafe(24)  # 192 random bits
-    ManageToken.objects.create(appointment=appointment, digest=digest(token))
+    token, link = new_manage_token(appointment)
+    link.save()
     return token
+
+
+def new_manage_token(appointment: Appointment) -> tuple[str, ManageToken]:
+    """Return a new raw manage token for `appointment` and its unsaved digest row."""
+    token = secrets.token_urlsafe(24)  # 192 random bits
+    return token, ManageToken(appointment=appointment, digest=digest(token))
 
 
 def appointment_for_token(token: str, *, now: datetime) -> Appointment | None:

@@ -158,18 +158,27 @@ class PageCacheMiddleware:
 
 
 def render_cached(
-    request: HttpRequest, template: str, context: dict, *, status: int, vary: str
+    request: HttpRequest,
+    template: str,
+    context: dict,
+    *,
+    status: int,
+    vary: str,
+    token: str | None = None,
 ) -> HttpResponse:
     """Render `template`, or return its copy rendered for the same content, path and `vary`.
 
-    For pages whose query string is part of what they show (the booking time page): `vary`
-    names everything else the page depends on beyond the content (its times, say), and the
-    caller computes it afresh on every request. Only plain 200 answers to visitors without
-    a session or a message waiting are kept, as for ``cached_public_page``.
+    For pages whose query string is part of what they show (the booking time page and its
+    day's times): `vary` names everything else the page depends on beyond the content (its
+    times, say), and the caller computes it afresh on every request. `token` is the content
+    token the request already read, if it did (else it is read here). Only plain 200
+    answers to visitors without a session or a message waiting are kept, as for
+    ``cached_public_page``.
     """
     if status != 200 or not _cacheable_with_query(request):
         return render(request, template, context, status=status)
-    raw = f"{current_token()}:{timezone.localdate().isoformat()}:{request.get_full_path()}"
+    token = current_token() if token is None else token
+    raw = f"{token}:{timezone.localdate().isoformat()}:{request.get_full_path()}"
     key = "render:" + hashlib.sha256(f"{raw}:{template}:{vary}".encode()).hexdigest()
     if (hit := cache.get(key)) is not None:
         content, content_type = hit

@@ -11,6 +11,7 @@ two, four... at a time until a free day turns up.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from django.utils import timezone
 
@@ -35,8 +36,13 @@ class Slot:
     minute_of_day: int = 0
 
 
+@lru_cache(maxsize=20_000)
 def slot(start: datetime) -> Slot:
-    """Return `start` as a Slot (formatted here: the template's filters cost more per slot)."""
+    """Return `start` as a Slot (formatted here: the template's filters cost more per slot).
+
+    Kept per process: the same starts are shown to every visitor, and the clinic's zone and
+    its wording of times do not change while a process runs.
+    """
     local = timezone.localtime(start, clock.clinic_tz())
     return Slot(
         start,

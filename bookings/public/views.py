@@ -66,6 +66,8 @@ def _links(choice: Choice) -> dict[str, str]:
 def _read(request: HttpRequest) -> tuple[Choice, datetime, BookingPolicy]:
     """Return the choices in the query string, the time now and the booking policy."""
     now, lookup = timezone.now(), reference.Reference()  # one query: are the kept copies good
+    # Read with the same query; the pages that keep their rendering need it.
+    request.content_token = lookup.content_token
     policy = lookup.policy()
     choice = ChoiceForm(request.GET, now=now, policy=policy, lookup=lookup).choice()
     if choice.length is not None and not choice.has_therapist and "therapist" not in choice.errors:
@@ -118,7 +120,10 @@ def _time_step(
     # its rendering is kept for the next visitor with the same week and times.
     context |= {"choice": choice, "links": _links(choice)}
     template, vary = "bookings/book_time.html", f"{chosen!r}:{message}"
-    return page_cache.render_cached(request, template, context, status=status, vary=vary)
+    token = getattr(request, "content_token", None)
+    return page_cache.render_cached(
+        request, template, context, status=status, vary=vary, token=token
+    )
 
 
 def _picker_urls(choice: Choice) -> dict[str, str]:
@@ -206,8 +211,16 @@ def times(request: HttpRequest) -> HttpResponse:
         context["picker_message"] = "Please choose a day from the list."
         return render(request, "bookings/_picker.html#times", context, status=400)
     wanted = picker.Request(choice.length, choice.therapist, policy, now)
-    context["picker"] = picker.day_times(wanted, choice.day, all_times=choice.all_times)
-    return render(request, "bookings/_picker.html#times", context)
+    chosen = context["picker"] = picker.day_times(wanted, choice.day, all_times=choice.all_times)
+    # Like the time page: the same day's times render once for every visitor who asks.
+    return page_cache.render_cached(
+        request,
+        "bookings/_picker.html#times",
+        context,
+        status=200,
+        vary=repr(chosen),
+        token=request.content_token,
+    )
 
 
 @limit_posts("book", limit=BOOK_POSTS_PER_IP, window=WINDOW)

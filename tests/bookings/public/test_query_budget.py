@@ -16,7 +16,7 @@ from tests.bookings.public.conftest import confirm, details_path
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DETAILS_BUDGET = 8
-CONFIRM_BUDGET = 21  # 20, and the therapist read for the staff notices
+CONFIRM_BUDGET = 15
 LOOKUPS = 3  # the policy, the length and the therapist, kept after a process's first request
 
 

@@ -485,7 +485,7 @@ def test_a_therapist_enters_time_off_and_the_desk_sees_it_on_the_grid(ana_web, d
         at("17:00", tuesday),
     )
     grid = desk.get(reverse("staff:day_for", args=[tuesday.isoformat()])).text
-    assert 'shade shade-timeoff' in grid and "Race weekend" in grid
+    assert "shade shade-timeoff" in grid and "Race weekend" in grid
     assert "Off 1:30\u20135:00 PM (Race weekend)" in ana_web.get(reverse("staff:my_schedule")).text
 
 
