@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.test import Client
@@ -378,3 +379,14 @@ def test_unsubscribe_links_stay_out_of_log_lines():
     assert redact(f"Forbidden (CSRF cookie not set.): {path}") == (
         "Forbidden (CSRF cookie not set.): /book/nudges/off/<str:token>/"
     )
+
+
+def test_with_no_free_time_before_the_race_the_nudge_links_to_the_picker(runner, mailoutbox):
+    RunnerIntake.objects.update(next_race_date=date(2026, 12, 8))  # tomorrow: nothing before
+    nudges.send_due(now=timezone.now())
+    run_due_tasks()
+
+    [mail] = nudges_sent(mailoutbox)
+    assert links_in(mail.body) == []
+    picker = f"{settings.SITE_URL}/book/time/?length={runner.service_length_id}"
+    assert f"See the free times and pick one: {picker}" in mail.body
