@@ -103,7 +103,7 @@ def client_for_link(token: str) -> Client:
     """Return the client an unsubscribe link stands for; raise UnknownLink if none."""
     client = tokens.client_for_nudge_token(token)
     if client is None:
-        raise UnknownLink(token)
+        raise UnknownLink  # never with the token: it is a key, and stays out of tracebacks
     return client
 
 

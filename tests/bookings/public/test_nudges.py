@@ -390,3 +390,19 @@ def test_with_no_free_time_before_the_race_the_nudge_links_to_the_picker(runner,
     assert links_in(mail.body) == []
     picker = f"{settings.SITE_URL}/book/time/?length={runner.service_length_id}"
     assert f"See the free times and pick one: {picker}" in mail.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_unsubscribes_at_once_record_one_change(wide_pool):
+    with time_machine.travel(NOW, tick=False):
+        person = make_client()
+
+        results = race(
+            RACERS,
+            lambda _: nudges.set_nudges(
+                client=person, wanted=False, by=None, door="email link", now=timezone.now()
+            ),
+        )
+
+    assert sorted(results) == [False] * (RACERS - 1) + [True], results
+    assert ClientChange.objects.filter(client=person, action="nudges_off").count() == 1
