@@ -212,8 +212,8 @@ def _plan() -> dict:
     from django.utils import timezone
 
     from bookings import clock, queries
+    from bookings.clock import start_param
     from bookings.models import BookingPolicy, Room, Therapist
-    from bookings.public.forms import start_param
     from services.models import Service, ServiceLength
 
     length = ServiceLength.objects.get(service__slug=SERVICE, minutes=60)

@@ -22,6 +22,7 @@ from bookings.models import (
     DateHours,
     IntakeChange,
     LookupToken,
+    NudgeSettings,
     Room,
     RunnerIntake,
     Therapist,
@@ -128,6 +129,20 @@ class TimeOffAdmin(admin.ModelAdmin):
 @admin.register(ClinicClosure)
 class ClinicClosureAdmin(admin.ModelAdmin):
     list_display = ["date", "name"]
+
+
+@admin.register(NudgeSettings)
+class NudgeSettingsAdmin(admin.ModelAdmin):
+    """The rebook nudges' one row: on/off, when, for which services, and the email's lead."""
+
+    fields = ["enabled", "days_after", "services", "lead_line", "look_ahead_days", "suggestions"]
+    filter_horizontal = ["services"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not NudgeSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(BookingPolicy)

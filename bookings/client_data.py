@@ -21,6 +21,7 @@ from bookings.models import (
     Guardian,
     LookupToken,
     ManageToken,
+    NudgeToken,
     RunnerIntake,
 )
 
@@ -154,6 +155,7 @@ def export_client(client: Client, *, now: datetime) -> dict[str, Any]:
             "client_since": _local(client.created_at),
             "staff_notes": client.staff_notes,
             "links_revoked_at": _local(client.links_revoked_at),
+            "rebook_emails_off_since": _local(client.nudges_off_at),
             "erased_at": _local(client.erased_at),
         },
         "intake": intake and _intake(intake),
@@ -190,6 +192,7 @@ def erase_client(*, client: Client, by: AbstractBaseUser, now: datetime) -> Clie
         _lookups(locked).delete()
         if locked.email:
             LookupToken.objects.filter(email__iexact=locked.email).delete()
+        NudgeToken.objects.filter(client=locked).delete()
         ManageToken.objects.filter(appointment__client=locked, revoked_at__isnull=True).update(
             revoked_at=now
         )

@@ -19,6 +19,7 @@ from bookings.models import (
     Client,
     ClientChange,
     IntakeChange,
+    NudgeToken,
     RunnerIntake,
 )
 
@@ -146,6 +147,9 @@ def merge_clients(
         )
         intake_moved = _merge_intake(kept, gone, by=by, now=now)
         ClientChange.objects.filter(client=gone).update(client=kept)
+        # Either record's "stop rebook emails" stands, and its old unsubscribe links still work.
+        NudgeToken.objects.filter(client=gone).update(client=kept)
+        nudges_off = min(filter(None, [kept.nudges_off_at, gone.nudges_off_at]), default=None)
         before = {name: getattr(kept, name) for name in CONTACT_FIELDS}
         filled = {name: getattr(gone, name) for name in ("email", "phone") if not before[name]}
         notes = "\n\n".join(n for n in (kept.staff_notes, gone.staff_notes) if n.strip())
@@ -162,7 +166,10 @@ def merge_clients(
         for name, value in filled.items():
             setattr(kept, name, value)
         kept.staff_notes, kept.links_revoked_at = notes, revoked
-        kept.save(update_fields=["email", "phone", "staff_notes", "links_revoked_at"])
+        kept.nudges_off_at = nudges_off
+        kept.save(
+            update_fields=["email", "phone", "staff_notes", "links_revoked_at", "nudges_off_at"]
+        )
         record_edit(client=kept, before=before, by=by, door="merge", now=now)
         return ClientChange.objects.create(
             client=kept,

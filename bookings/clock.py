@@ -4,7 +4,8 @@ US style everywhere, pages, emails, history and calendar files alike: "Wed, Dec 
 (no leading zero; noon is "12:00 PM", midnight "12:00 AM"), "Wed, Dec 2, 2026, 2:00 PM".
 An aware datetime is shown in clinic time whatever zone it arrives in; a date or a time of day
 is shown as it is. Machine formats (ISO dates in URLs, form values, JSON-LD, iCalendar) are not
-written here. Templates use the same functions through ``{% load clinic_time %}``.
+written here, but for ``start_param``, the booking flow's start time, which the domain's emails
+link to as well. Templates use the same functions through ``{% load clinic_time %}``.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -34,6 +35,11 @@ def instant_at(wall: datetime) -> datetime | None:
     """Return the aware UTC instant the clinic's clocks show naive `wall`, None if the clocks
     skip it (spring forward). An hour repeated when they go back means its first occurrence."""
     return wall_instant(wall.replace(tzinfo=None), clinic_tz())
+
+
+def start_param(moment: datetime) -> str:
+    """Return the booking flow's query-string form of a start: clinic wall time, to the minute."""
+    return timezone.localtime(moment, clinic_tz()).strftime("%Y-%m-%dT%H:%M")
 
 
 def now() -> datetime:

@@ -13,8 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import calendar, clock, receipts, tokens
-from bookings.models import BookingPolicy, ClientMessage
+from bookings import calendar, clock, nudge_times, receipts, tokens
+from bookings.models import BookingPolicy, ClientMessage, NudgeSettings
 from clinic.models import ClinicProfile
 
 Kind = ClientMessage.Kind
@@ -48,6 +48,8 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
     context = {"clinic": profile, "site_url": settings.SITE_URL, "kind": message.kind}
     if message.kind in NOTICES:
         return _notice(message, context)
+    if message.kind == Kind.NUDGE:
+        return _nudge(message, context, now=now)
     if message.kind == Kind.LOOKUP:
         to = message.email
         context["lookup_url"] = _url(
@@ -110,3 +112,35 @@ def _notice(message: ClientMessage, context: dict) -> EmailMultiAlternatives:
     )
     text = render_to_string(f"emails/{message.kind}.txt", context)
     return EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [message.email])
+
+
+def _nudge(message: ClientMessage, context: dict, *, now: datetime) -> EmailMultiAlternatives:
+    """Return a rebook nudge: the lead line, free times for the next session (each a link
+    into the booking flow), and a one-tap unsubscribe link (also as List-Unsubscribe).
+
+    Nothing from the intake is written in it: the race date only bounds the times offered.
+    """
+    visit, config = message.appointment, NudgeSettings.load()
+    client = visit.client
+    unsubscribe_url = _url(reverse("bookings:nudges_off", args=[tokens.issue_nudge_token(client)]))
+    context |= {
+        "client": client,
+        "visit": visit,
+        "service": visit.service_length.service,
+        "lead_line": config.lead_line,
+        "suggestions": nudge_times.suggestions(visit, now=now, config=config),
+        "book_url": _url(reverse("bookings:time") + f"?length={visit.service_length_id}"),
+        "unsubscribe_url": unsubscribe_url,
+    }
+    text = render_to_string("emails/nudge.txt", context)
+    html = render_to_string("emails/nudge.html", context)
+    headers = {
+        # RFC 8058 one-click: the mail app POSTs "List-Unsubscribe=One-Click" to the link.
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    email = EmailMultiAlternatives(
+        config.lead_line, text, settings.DEFAULT_FROM_EMAIL, [client.email], headers=headers
+    )
+    email.attach_alternative(html, "text/html")
+    return email

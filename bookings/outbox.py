@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import emails
+from bookings import emails, nudge_times
 from bookings.models import Appointment, BookingPolicy, ClientMessage
 from bookings.models.appointments import DETAILS as APPOINTMENT_DETAILS
 
@@ -255,6 +255,8 @@ def deliver(message_id: int) -> str:
         if not (message.email or message.appointment.client.email):
             return _skip(message, "no email address")
         if message.kind == Kind.REMINDER and (why := stale_reminder(message, now=now)):
+            return _skip(message, why)
+        if message.kind == Kind.NUDGE and (why := nudge_times.stale_reason(message, now=now)):
             return _skip(message, why)
         if message.kind == Kind.MANAGE_LINK and message.appointment.status != "booked":
             return _skip(message, "the appointment can no longer be changed")

@@ -9,7 +9,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from bookings.models import Appointment, LookupToken, ManageToken, Therapist
+from bookings.models import Appointment, Client, LookupToken, ManageToken, NudgeToken, Therapist
 from bookings.models.appointments import DETAILS as APPOINTMENT_DETAILS
 
 # What issue_manage_token() hands out: URL-safe base64, of a length we could have issued.
@@ -117,3 +117,18 @@ def issue_feed_token(therapist: Therapist) -> str:
     therapist.feed_token_digest = digest(token)
     therapist.save(update_fields=["feed_token_digest"])
     return token
+
+
+def issue_nudge_token(client: Client) -> str:
+    """Return a new raw unsubscribe-from-nudges token for `client` (only its digest is stored)."""
+    token = secrets.token_urlsafe(24)  # 192 random bits
+    NudgeToken.objects.create(client=client, digest=digest(token))
+    return token
+
+
+def client_for_nudge_token(token: str) -> Client | None:
+    """Return the client a nudge unsubscribe token stands for, or None if we never issued it."""
+    if not _SHAPE.fullmatch(token):
+        return None
+    found = NudgeToken.objects.filter(digest=digest(token)).select_related("client").first()
+    return None if found is None else found.client

@@ -1,9 +1,10 @@
 """Logging: one configuration for Django and gunicorn, and no link key in any line.
 
-Manage links (`/book/manage/<token>/`), "find my bookings" links (`/book/mine/<token>/`)
-and therapist feeds (`/staff/feed/<token>.ics`) carry their key in the path. Django's own
-warnings print the path (a CSRF failure, a 404 in debug) or attach the request (a bad Host
-header, an oversized body), and a server's request line prints it too. Every handler
+Manage links (`/book/manage/<token>/`), "find my bookings" links (`/book/mine/<token>/`),
+rebook nudges' unsubscribe links (`/book/nudges/off/<token>/`) and therapist feeds
+(`/staff/feed/<token>.ics`) carry their key in the path. Django's own warnings print
+the path (a CSRF failure, a 404 in debug) or attach the request (a bad Host header, an
+oversized body), and a server's request line prints it too. Every handler
 therefore runs `RedactPaths`, which rewrites those paths to their route pattern
 (`/book/manage/<str:token>/cancel/`) and drops their query string, whichever logger wrote
 the line.
@@ -20,13 +21,18 @@ from django.urls import Resolver404, resolve
 # A key-bearing path, with or without its leading slash (tracebacks quote paths without
 # it), up to the first space, quote or angle bracket: a log line's path ends there. A
 # segment starting with "<" is a route pattern already (the request log's own lines).
-KEYED_PATH = re.compile(r"/?(?:book/manage|book/mine|staff/feed)/[^\s'\"<>/][^\s'\"<>]*")
+KEYED_PATH = re.compile(
+    r"/?(?:book/manage|book/mine|book/nudges/off|staff/feed)/[^\s'\"<>/][^\s'\"<>]*"
+)
 # What stands for the key when the path does not resolve (a 404 below a key, or gunicorn's
 # master process, where Django is not set up): the route's own placeholder.
-KEY_SEGMENT = re.compile(r"^(/book/manage/|/book/mine/|/staff/feed/)[^/]+?(\.ics)?(?=/|$)")
+KEY_SEGMENT = re.compile(
+    r"^(/book/manage/|/book/mine/|/book/nudges/off/|/staff/feed/)[^/]+?(\.ics)?(?=/|$)"
+)
 PLACEHOLDERS = {
     "/book/manage/": "<str:token>",
     "/book/mine/": "<str:token>",
+    "/book/nudges/off/": "<str:token>",
     "/staff/feed/": "<slug:token>",
 }
 _formatter = logging.Formatter()

@@ -47,6 +47,7 @@ urlpatterns = [
     path("clients/<int:pk>/", staff_clients.client, name="client"),
     path("clients/<int:pk>/notes/", staff_clients.client_notes, name="client_notes"),
     path("clients/<int:pk>/contact/", staff_clients.client_contact, name="client_contact"),
+    path("clients/<int:pk>/nudges/", staff_clients.client_nudges, name="client_nudges"),
     path("clients/<int:pk>/merge/", staff_records.client_merge, name="client_merge"),
     path("clients/<int:pk>/export/", staff_clients.client_export, name="client_export"),
     path(

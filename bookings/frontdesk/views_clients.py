@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import checkout, client_data, client_records, links, roles
+from bookings import checkout, client_data, client_records, links, nudges, roles
 from bookings.frontdesk import queries as desk_queries
 from bookings.frontdesk.forms import ClientSearchForm, StaffNotesForm
 from bookings.frontdesk.forms_records import ContactForm, contact_version
@@ -171,6 +171,34 @@ def client_revoke_links(request: HttpRequest, pk: int) -> HttpResponse:
         revoked = f"Revoked {count} manage link{'s' if count > 1 else ''}."
     messages.success(
         request, f"{revoked} Find-my-bookings links sent until now no longer work either."
+    )
+    return see_other(reverse("staff:client", args=[pk]))
+
+
+class NudgesForm(forms.Form):
+    wanted = forms.TypedChoiceField(
+        choices=[("on", "On"), ("off", "Off")], coerce=lambda value: value == "on"
+    )
+
+
+@roles.staff_required(roles.MANAGE_CLIENTS)
+@require_POST
+def client_nudges(request: HttpRequest, pk: int) -> HttpResponse:
+    """Turn a client's rebook emails on or off (a line in the record's history)."""
+    person = get_object_or_404(Client, pk=pk)
+    form = NudgesForm(request.POST)
+    if not form.is_valid() or person.erased_at is not None:
+        why = "This client's data was erased." if person.erased_at else "Choose on or off."
+        messages.error(request, f"Rebook emails not changed. {why}")
+        return _client_page(request, person, StaffNotesForm(client=person), status=422)
+    wanted = form.cleaned_data["wanted"]
+    changed = nudges.set_nudges(
+        client=person, wanted=wanted, by=request.user, door="client page", now=timezone.now()
+    )
+    state = "on" if wanted else "off"
+    messages.success(
+        request,
+        f"Rebook emails turned {state}." if changed else f"Rebook emails were already {state}.",
     )
     return see_other(reverse("staff:client", args=[pk]))
 

@@ -16,6 +16,7 @@ from bookings.models.clients import (
     IntakeChange,
     RunnerIntake,
 )
+from bookings.models.nudges import NudgeSettings, NudgeToken
 from bookings.models.outbox import ClientMessage
 from bookings.models.records import ClientChange, Fee, Payment, PaymentMethod
 from bookings.models.schedule import (
@@ -50,6 +51,8 @@ __all__ = [
     "IntakeChange",
     "LookupToken",
     "ManageToken",
+    "NudgeSettings",
+    "NudgeToken",
     "Payment",
     "PaymentMethod",
     "Room",

@@ -43,6 +43,9 @@ class Client(models.Model):
         editable=False,
         related_name="+",
     )
+    # Set when the runner (their email's unsubscribe link) or the desk turns rebook nudges
+    # off; None means they get them. Read again when each nudge is sent.
+    nudges_off_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ClientQuerySet.as_manager()
 

@@ -34,6 +34,8 @@ class ClientMessage(models.Model):
         LOOKUP = "lookup", "Find my bookings"
         MANAGE_LINK = "manage_link", "Manage link"
         RECEIPT = "receipt"
+        # A rebook nudge after a completed visit (the appointment), with suggested times.
+        NUDGE = "nudge", "Rebook nudge"
         # Short notices to staff (``email`` is the recipient) of what a runner did online.
         NOTICE_BOOKED = "notice_booked", "Notice: booked online"
         NOTICE_MOVED = "notice_moved", "Notice: moved online"
@@ -85,6 +87,12 @@ class ClientMessage(models.Model):
             models.CheckConstraint(
                 condition=models.Q(appointment__isnull=False) | ~models.Q(email=""),
                 name="clientmessage_has_recipient",
+            ),
+            # A visit prompts one nudge, however often or concurrently send_nudges runs.
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=models.Q(kind="nudge"),
+                name="clientmessage_one_nudge_per_visit",
             ),
         ]
 

@@ -29,6 +29,8 @@ class ClientChange(models.Model):
     class Action(models.TextChoices):
         EDITED = "edited", "Contact details edited"
         MERGED = "merged", "Duplicate merged in"
+        NUDGES_OFF = "nudges_off", "Rebook emails turned off"
+        NUDGES_ON = "nudges_on", "Rebook emails turned on"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="record_changes")
     at = models.DateTimeField(default=timezone.now)
@@ -48,6 +50,8 @@ class ClientChange(models.Model):
 
     @property
     def actor(self) -> str:
+        if self.by is None and self.door == "email link":
+            return "The client"  # their rebook email's unsubscribe link
         return self.by.get_username() if self.by else "Unknown"
 
 

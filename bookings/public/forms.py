@@ -35,11 +35,6 @@ _START = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})")
 _PHONE = re.compile(r"\+?[\d\s().\-]{7,30}")
 
 
-def start_param(moment: datetime) -> str:
-    """Return the query-string form of a start time: clinic wall time, to the minute."""
-    return timezone.localtime(moment, clinic_tz()).strftime("%Y-%m-%dT%H:%M")
-
-
 class StartField(forms.Field):
     """A session start as clinic wall time (``2026-12-01T10:00``), returned as aware UTC."""
 

@@ -3,6 +3,7 @@ from django.urls import path
 from bookings.public import views as public
 from bookings.public import views_intake as intake
 from bookings.public import views_manage as manage
+from bookings.public import views_nudges as nudges
 
 app_name = "bookings"
 urlpatterns = [
@@ -21,6 +22,8 @@ urlpatterns = [
     path("manage/<str:token>/cancel/", manage.cancel, name="cancel"),
     path("manage/<str:token>/intake/", intake.intake, name="intake"),
     path("manage/<str:token>/calendar.ics", manage.calendar_file, name="calendar"),
+    path("nudges/stopped/", nudges.nudges_stopped, name="nudges_stopped"),
+    path("nudges/off/<str:token>/", nudges.nudges_off, name="nudges_off"),
     path("find/", manage.find, name="find"),
     path("find/sent/", manage.find_sent, name="find_sent"),
     path("mine/", manage.my_bookings, name="my_bookings"),

@@ -371,3 +371,22 @@ def test_runner_books_a_session_with_the_keyboard_alone(site, demo, laptop: Page
 
     expect(page.get_by_role("heading", level=1)).to_have_text("You're booked in")
     expect(page.get_by_role("main")).to_contain_text("Sports massage for runners, 60 minutes")
+
+
+def test_the_nudge_unsubscribe_pages_have_no_serious_violation(site, demo, phone: Page):
+    from bookings.tokens import issue_nudge_token
+
+    found: dict[str, list[str]] = {}
+    link = f"{site}/book/nudges/off/{issue_nudge_token(make_client())}/"
+    phone.goto(link)
+    audit(phone, found, "unsubscribe: asked")
+    phone.get_by_role("button", name="Unsubscribe from suggestions").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("You're unsubscribed")
+    audit(phone, found, "unsubscribe: done")
+    phone.goto(link)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("You're already unsubscribed")
+    audit(phone, found, "unsubscribe: already")
+    phone.goto(f"{site}/book/nudges/off/not-a-link-we-ever-sent-out/")
+    audit(phone, found, "unsubscribe: not valid")
+
+    assert found == {}, report(found)

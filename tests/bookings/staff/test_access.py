@@ -52,6 +52,7 @@ ACCESS: dict[str, set[str] | str] = {
     "client_export_json": DESK,
     "client_erase": DESK,
     "client_revoke_links": DESK,
+    "client_nudges": DESK,
     "reports": DESK,
     "reports_csv": DESK,
     "my_schedule": {"therapist"},  # needs a linked therapist profile

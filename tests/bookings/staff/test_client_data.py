@@ -90,6 +90,7 @@ def test_the_export_holds_everything_kept_on_the_client(desk, clinic, jess):
         "client_since": None,
         "staff_notes": "Prefers light pressure",
         "links_revoked_at": None,
+        "rebook_emails_off_since": None,
         "erased_at": None,
     }
     assert data["intake"]["health_conditions"] == HEALTH
