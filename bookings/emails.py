@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import calendar, clock, receipts, tokens
+from bookings import calendar, clock, receipts, tokens, waitlist_emails
 from bookings.models import BookingPolicy, ClientMessage
 from clinic.models import ClinicProfile
 
@@ -48,6 +48,8 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
     context = {"clinic": profile, "site_url": settings.SITE_URL, "kind": message.kind}
     if message.kind in NOTICES:
         return _notice(message, context)
+    if message.kind in waitlist_emails.KINDS:
+        return waitlist_emails.compose(message, context)
     if message.kind == Kind.LOOKUP:
         to = message.email
         context["lookup_url"] = _url(

@@ -117,3 +117,8 @@ def issue_feed_token(therapist: Therapist) -> str:
     therapist.feed_token_digest = digest(token)
     therapist.save(update_fields=["feed_token_digest"])
     return token
+
+
+def well_formed(token: str) -> bool:
+    """Return whether `token` has the shape of a link we issue (cheap, before any lookup)."""
+    return bool(_SHAPE.fullmatch(token))

@@ -20,13 +20,21 @@ from django.urls import Resolver404, resolve
 # A key-bearing path, with or without its leading slash (tracebacks quote paths without
 # it), up to the first space, quote or angle bracket: a log line's path ends there. A
 # segment starting with "<" is a route pattern already (the request log's own lines).
-KEYED_PATH = re.compile(r"/?(?:book/manage|book/mine|staff/feed)/[^\s'\"<>/][^\s'\"<>]*")
+KEYED_PATH = re.compile(
+    r"/?(?:book/manage|book/mine|book/waitlist/leave|book/waitlist/offer|staff/feed)"
+    r"/[^\s'\"<>/][^\s'\"<>]*"
+)
 # What stands for the key when the path does not resolve (a 404 below a key, or gunicorn's
 # master process, where Django is not set up): the route's own placeholder.
-KEY_SEGMENT = re.compile(r"^(/book/manage/|/book/mine/|/staff/feed/)[^/]+?(\.ics)?(?=/|$)")
+KEY_SEGMENT = re.compile(
+    r"^(/book/manage/|/book/mine/|/book/waitlist/leave/|/book/waitlist/offer/|/staff/feed/)"
+    r"[^/]+?(\.ics)?(?=/|$)"
+)
 PLACEHOLDERS = {
     "/book/manage/": "<str:token>",
     "/book/mine/": "<str:token>",
+    "/book/waitlist/leave/": "<str:token>",
+    "/book/waitlist/offer/": "<str:token>",
     "/staff/feed/": "<slug:token>",
 }
 _formatter = logging.Formatter()

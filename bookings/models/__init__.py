@@ -30,6 +30,7 @@ from bookings.models.schedule import (
     WallClockRange,
     WeeklyHours,
 )
+from bookings.models.waitlist import WaitlistEntry, WaitlistHold, WaitlistOffer
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -57,6 +58,9 @@ __all__ = [
     "Therapist",
     "TimeOff",
     "TsTzRange",
+    "WaitlistEntry",
+    "WaitlistHold",
+    "WaitlistOffer",
     "WallClockRange",
     "WeeklyHours",
 ]
