@@ -134,6 +134,8 @@ def _picker_urls(choice: Choice) -> dict[str, str]:
         "day_href": _url("time", time) + "&day=",
         "times_url": _url("times", time),
         "time_href": _url("details", time) + "&start=",
+        # Beside the day's times, so a day loaded in place carries its own date along.
+        "waitlist_href": _url("waitlist", time) + "&day=",
     }
 
 
