@@ -21,13 +21,21 @@ class WaitlistFilter(forms.Form):
     """The list's filters, from the query string; anything unusable means "all"."""
 
     status = forms.ChoiceField(
-        required=False, choices=[("", "Waiting"), *WaitlistEntry.Status.choices[1:]]
+        required=False,
+        choices=[("", "Waiting"), *WaitlistEntry.Status.choices[1:]],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     therapist = forms.ModelChoiceField(
-        required=False, queryset=Therapist.objects.all(), empty_label="Any therapist"
+        required=False,
+        queryset=Therapist.objects.all(),
+        empty_label="Any therapist",
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     service = forms.ModelChoiceField(
-        required=False, queryset=Service.objects.all(), empty_label="Any service"
+        required=False,
+        queryset=Service.objects.all(),
+        empty_label="Any service",
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
 

@@ -18,8 +18,6 @@ from tests.browser.test_booking import deliver, free_days, inbox, no_horizontal_
 pytestmark = pytest.mark.django_db(transaction=True)
 __all__ = ["inbox"]  # the SMTP fixture, used by name
 
-SHOTS = "/work/shots/s16-wait"
-
 
 def test_runner_joins_the_waitlist_and_claims_a_freed_time_on_a_phone(
     site, demo, phone: Page, console_errors, inbox
@@ -85,7 +83,6 @@ def test_runner_joins_the_waitlist_and_claims_a_freed_time_on_a_phone(
     expect(phone.get_by_role("heading", level=1)).to_have_text("A time for you")
     assert no_horizontal_scroll(phone)
     audit(phone, found, "offer")
-    phone.screenshot(path=f"{SHOTS}/offer-390.png", full_page=True)
     phone.get_by_role("button", name="Book this time").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("You're booked in")
 
