@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from bookings import booking, waitlist
 from bookings.booking import ClientDetails
-from bookings.models import WaitlistEntry
+from bookings.models import ClientMessage, WaitlistEntry
 from tests.bookings.staff.conftest import MONDAY, NOW, at
 
 TUESDAY = MONDAY + timedelta(days=1)
@@ -76,3 +76,12 @@ def test_the_command_releases_late_holds_and_removes_expired_entries(clinic, clo
 
     assert "0 hold(s) released, 1 expired entry(ies) removed." in capsys.readouterr().out
     assert list(WaitlistEntry.objects.values_list("client__first_name", flat=True)) == ["Bo"]
+
+
+def test_a_failed_waitlist_email_is_named_as_one_on_the_emails_page(desk, clinic, clock):
+    wait(clinic, "Ada")
+    ClientMessage.objects.update(status=ClientMessage.Status.FAILED, failed_at=NOW, reason="550")
+
+    html = desk.get("/staff/emails/").text
+
+    assert "A waitlist email" in html and "find my bookings" not in html
