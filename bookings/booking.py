@@ -17,7 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from bookings import clock, inserts, outbox, phones, queries
+from bookings import clock, inserts, outbox, phones, queries, tasks
 from bookings.attendance import set_status, undo_status
 from bookings.errors import BookingError, ChangeNotAllowed, FullyBooked, Offer, SlotTaken
 from bookings.models import (
@@ -526,6 +526,7 @@ def reschedule_appointment(
             current = Appointment.objects.locked(appointment.pk)
             _check_changeable(current, now=now, policy=policy)
             before = _placement(current)
+            freed = (current.therapist_id, current.start)
             current.move_to(start, length)
             current.therapist_id, current.room_id, current.updated_by = therapist_id, room_id, by
             held = refuse_if_blocked(
@@ -553,6 +554,8 @@ def reschedule_appointment(
             if by is None:
                 outbox.notify_staff(current, outbox.Kind.NOTICE_MOVED, policy=policy)
             outbox.reschedule_reminder(current, policy=policy, now=now)
+            if freed != (current.therapist_id, current.start):
+                _offer_to_waitlist(*freed)
     except FullyBooked as full:
         raise full_day(full.message, length, start, now, therapist, policy) from None
     except (IntegrityError, OperationalError) as error:
@@ -599,7 +602,14 @@ def cancel_appointment(
             outbox.queue(current, outbox.Kind.CANCELLED)
         if by is None:
             outbox.notify_staff(current, outbox.Kind.NOTICE_CANCELLED, policy=policy)
+        _offer_to_waitlist(current.therapist_id, current.start)
     return current
+
+
+def _offer_to_waitlist(therapist_id: int, start: datetime) -> None:
+    """Queue the offer of a freed time to the waitlist; its job row commits with the change,
+    so the offer runs only once the time really is free (bookings/waitlist.py)."""
+    tasks.offer_freed_time.enqueue(therapist_id, start.isoformat())
 
 
 def _sessions_within(therapist: Therapist, start: datetime, end: datetime) -> list[Appointment]:

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import calendar, clock, nudge_times, receipts, tokens
+from bookings import calendar, clock, nudge_times, receipts, tokens, waitlist_emails
 from bookings.models import BookingPolicy, ClientMessage, NudgeSettings
 from clinic.models import ClinicProfile
 
@@ -50,6 +50,8 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
         return _notice(message, context)
     if message.kind == Kind.NUDGE:
         return _nudge(message, context, now=now)
+    if message.kind in waitlist_emails.KINDS:
+        return waitlist_emails.compose(message, context)
     if message.kind == Kind.LOOKUP:
         to = message.email
         context["lookup_url"] = _url(

@@ -260,6 +260,8 @@ def deliver(message_id: int) -> str:
             return _skip(message, why)
         if message.kind == Kind.MANAGE_LINK and message.appointment.status != "booked":
             return _skip(message, "the appointment can no longer be changed")
+        if message.kind == Kind.WAITLIST_OFFER and message.waitlist_offer.status != "open":
+            return _skip(message, "the offer ended before this was sent")
         if message.kind in OVERTAKEN_BY_CANCEL and message.appointment.status == "cancelled":
             # Its cancellation email follows; a "Booked" email now would only mislead.
             return _skip(message, "the appointment was cancelled before this was sent")

@@ -24,3 +24,27 @@ def deliver_message(message_id: int) -> str:
             connection.close()
             time.sleep(2**attempt)
     return outbox.deliver(message_id)
+
+
+@task()
+def offer_freed_time(therapist_id: int, start: str) -> str:
+    """Offer a session start a cancellation or move just freed to the runners waiting."""
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    from bookings import waitlist  # it imports the booking writes, which queue this task
+
+    hold = waitlist.offer_freed_time(
+        therapist_id=therapist_id, start=parse_datetime(start), now=timezone.now()
+    )
+    return f"held {hold.pk}" if hold else "nobody waiting"
+
+
+@task()
+def expire_waitlist_hold(hold_id: int) -> str:
+    """Return a waitlist hold's time to the picker once its time is up, if still unclaimed."""
+    from django.utils import timezone
+
+    from bookings import waitlist
+
+    return "released" if waitlist.expire_hold(hold_id=hold_id, now=timezone.now()) else "kept"

@@ -128,7 +128,12 @@ def issue_nudge_token(client: Client) -> str:
 
 def client_for_nudge_token(token: str) -> Client | None:
     """Return the client a nudge unsubscribe token stands for, or None if we never issued it."""
-    if not _SHAPE.fullmatch(token):
+    if not well_formed(token):
         return None
     found = NudgeToken.objects.filter(digest=digest(token)).select_related("client").first()
     return None if found is None else found.client
+
+
+def well_formed(token: str) -> bool:
+    """Return whether `token` has the shape of a link we issue (cheap, before any lookup)."""
+    return bool(_SHAPE.fullmatch(token))

@@ -22,17 +22,21 @@ from django.urls import Resolver404, resolve
 # it), up to the first space, quote or angle bracket: a log line's path ends there. A
 # segment starting with "<" is a route pattern already (the request log's own lines).
 KEYED_PATH = re.compile(
-    r"/?(?:book/manage|book/mine|book/nudges/off|staff/feed)/[^\s'\"<>/][^\s'\"<>]*"
+    r"/?(?:book/manage|book/mine|book/nudges/off|book/waitlist/leave|book/waitlist/offer"
+    r"|staff/feed)/[^\s'\"<>/][^\s'\"<>]*"
 )
 # What stands for the key when the path does not resolve (a 404 below a key, or gunicorn's
 # master process, where Django is not set up): the route's own placeholder.
 KEY_SEGMENT = re.compile(
-    r"^(/book/manage/|/book/mine/|/book/nudges/off/|/staff/feed/)[^/]+?(\.ics)?(?=/|$)"
+    r"^(/book/manage/|/book/mine/|/book/nudges/off/|/book/waitlist/leave/"
+    r"|/book/waitlist/offer/|/staff/feed/)[^/]+?(\.ics)?(?=/|$)"
 )
 PLACEHOLDERS = {
     "/book/manage/": "<str:token>",
     "/book/mine/": "<str:token>",
     "/book/nudges/off/": "<str:token>",
+    "/book/waitlist/leave/": "<str:token>",
+    "/book/waitlist/offer/": "<str:token>",
     "/staff/feed/": "<slug:token>",
 }
 _formatter = logging.Formatter()

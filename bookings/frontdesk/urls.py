@@ -12,6 +12,7 @@ from bookings.frontdesk import views_clients as staff_clients
 from bookings.frontdesk import views_emails as staff_emails
 from bookings.frontdesk import views_records as staff_records
 from bookings.frontdesk import views_reports as staff_reports
+from bookings.frontdesk import views_waitlist as staff_waitlist
 from bookings.frontdesk import views_walk_in as staff_walk_in
 
 DAY = r"(?P<day>\d{4}-\d{2}-\d{2})"
@@ -61,6 +62,9 @@ urlpatterns = [
     ),
     # Client emails the mail server refused.
     path("emails/", staff_emails.emails, name="emails"),
+    # Runners waiting for a time, the holds and offers made for them.
+    path("waitlist/", staff_waitlist.waitlist_list, name="waitlist"),
+    path("waitlist/<int:pk>/remove/", staff_waitlist.waitlist_remove, name="waitlist_remove"),
     # The clinic's reports.
     path("reports/", staff_reports.reports, name="reports"),
     path("reports/export.csv", staff_reports.reports_csv, name="reports_csv"),

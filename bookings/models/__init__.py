@@ -31,6 +31,7 @@ from bookings.models.schedule import (
     WallClockRange,
     WeeklyHours,
 )
+from bookings.models.waitlist import WaitlistEntry, WaitlistHold, WaitlistOffer
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -60,6 +61,9 @@ __all__ = [
     "Therapist",
     "TimeOff",
     "TsTzRange",
+    "WaitlistEntry",
+    "WaitlistHold",
+    "WaitlistOffer",
     "WallClockRange",
     "WeeklyHours",
 ]

@@ -40,6 +40,10 @@ class ClientMessage(models.Model):
         NOTICE_BOOKED = "notice_booked", "Notice: booked online"
         NOTICE_MOVED = "notice_moved", "Notice: moved online"
         NOTICE_CANCELLED = "notice_cancelled", "Notice: cancelled online"
+        # The waitlist (``email`` is the runner's): joined, a time offered, the time gone.
+        WAITLIST_JOINED = "waitlist_joined", "Waitlist: joined"
+        WAITLIST_OFFER = "waitlist_offer", "Waitlist: time offered"
+        WAITLIST_GONE = "waitlist_gone", "Waitlist: time taken"
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -66,6 +70,12 @@ class ClientMessage(models.Model):
     # Why a message was skipped or failed, for the front desk (never an address).
     reason = models.CharField(max_length=200, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+    waitlist_entry = models.ForeignKey(
+        "bookings.WaitlistEntry", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    waitlist_offer = models.ForeignKey(
+        "bookings.WaitlistOffer", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
 
     objects = ClientMessageQuerySet.as_manager()
 

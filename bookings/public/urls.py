@@ -4,6 +4,7 @@ from bookings.public import views as public
 from bookings.public import views_intake as intake
 from bookings.public import views_manage as manage
 from bookings.public import views_nudges as nudges
+from bookings.public import views_waitlist as waitlist
 
 app_name = "bookings"
 urlpatterns = [
@@ -30,4 +31,10 @@ urlpatterns = [
     # Before the link's route: a booking's id is all digits, a link's token never is.
     path("mine/<int:pk>/", manage.open_booking, name="open_booking"),
     path("mine/<str:token>/", manage.open_find_link, name="find_link"),
+    # The waitlist: joined from the time page; leave and claim links come by email.
+    path("waitlist/", waitlist.join, name="waitlist"),
+    path("waitlist/joined/", waitlist.joined, name="waitlist_joined"),
+    path("waitlist/left/", waitlist.left, name="waitlist_left"),
+    path("waitlist/leave/<str:token>/", waitlist.leave, name="waitlist_leave"),
+    path("waitlist/offer/<str:token>/", waitlist.claim, name="waitlist_claim"),
 ]

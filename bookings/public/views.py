@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bookings import booking, consent, online, reference
+from bookings import booking, consent, online, reference, waitlist
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Therapist
 from bookings.public import picker
@@ -134,6 +134,8 @@ def _picker_urls(choice: Choice) -> dict[str, str]:
         "day_href": _url("time", time) + "&day=",
         "times_url": _url("times", time),
         "time_href": _url("details", time) + "&start=",
+        # Beside the day's times, so a day loaded in place carries its own date along.
+        "waitlist_href": _url("waitlist", time) + "&day=",
     }
 
 
@@ -198,6 +200,8 @@ def _time_page(
 ) -> HttpResponse:
     if earlier := _earlier_step(request, choice, now, policy, before="time", bad=400):
         return earlier
+    # A hold whose worker is late still returns its time before the picker is read.
+    waitlist.release_due_holds(now=now)
     message = choice.errors.get("time", "")
     return _time_step(request, choice, now, policy, message, 400 if message else 200)
 

@@ -233,6 +233,7 @@ def test_every_front_desk_page_has_no_serious_violation_on_a_laptop(site, demo, 
         "block": "/staff/block/",
         "clients: a search": "/staff/clients/?q=Alvarez",
         "client": f"/staff/clients/{later.client_id}/",
+        "waitlist": "/staff/waitlist/",
     }
     for label, path in pages.items():
         response = laptop.goto(site + path)

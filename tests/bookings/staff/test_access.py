@@ -38,6 +38,8 @@ ACCESS: dict[str, set[str] | str] = {
     "cancel": DESK,
     "status": DESK,
     "emails": DESK,
+    "waitlist": DESK,
+    "waitlist_remove": DESK,
     "resend_link": DESK,
     "checkout": DESK,
     "waive_fee": DESK,

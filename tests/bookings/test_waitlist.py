@@ -1,0 +1,244 @@
+"""The waitlist (bookings/waitlist.py): offers in join order, holds that really hold, one
+claim wins, expiry returns the time, leaving, and bad input changing nothing."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django_tasks_db.models import DBTaskResult
+
+from bookings import booking, waitlist
+from bookings.booking import ClientDetails
+from bookings.models import (
+    Appointment,
+    BookingPolicy,
+    ClientMessage,
+    TimeOff,
+    WaitlistEntry,
+    WaitlistHold,
+    WaitlistOffer,
+)
+from bookings.public import picker
+from tests.factories import make_length, make_room, make_service, make_therapist, make_weekly_hours
+from tests.helpers import race
+
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2026, 12, 7, 8, 0, tzinfo=NY)  # a Monday morning
+TUESDAY_10 = datetime(2026, 12, 8, 10, 0, tzinfo=NY)
+TUESDAY = 1
+Kind = ClientMessage.Kind
+
+
+@pytest.fixture
+def clinic(db):
+    """One service, two therapists working 9-17 every day, two suitable rooms."""
+    BookingPolicy.objects.create()
+    service = make_service(lengths=())
+    length = make_length(service, minutes=60, after=15)
+    maya = make_therapist(name="Maya", services=[service])
+    tom = make_therapist(name="Tom", services=[service])
+    for therapist in (maya, tom):
+        make_weekly_hours(therapist, start="09:00", end="17:00")
+    make_room(services=[service])
+    make_room(services=[service])
+    with time_machine.travel(NOW, tick=False):
+        yield {"length": length, "maya": maya, "tom": tom}
+
+
+def runner(name: str) -> ClientDetails:
+    return ClientDetails(name, "Runner", f"{name.lower()}@example.com", "+14045550111")
+
+
+def join(clinic, name: str, *, days=(TUESDAY,), parts=("morning",), therapist=None, **kw):
+    return waitlist.join(
+        details=runner(name),
+        service_length=clinic["length"],
+        therapist=therapist,
+        days=list(days),
+        parts=list(parts),
+        until=kw.get("until", date(2026, 12, 20)),
+        now=datetime.now(NY),
+    )
+
+
+def book_and_cancel(clinic) -> Appointment:
+    booked = booking.book_appointment(
+        client=runner("Booker"),
+        service_length=clinic["length"],
+        start=TUESDAY_10,
+        therapist=clinic["maya"],
+        now=datetime.now(NY),
+    )
+    return booking.cancel_appointment(appointment=booked.appointment, now=datetime.now(NY))
+
+
+def free_for(clinic, start: datetime) -> bool:
+    """Return whether the picker (through the availability cache) offers `start` with Maya."""
+    wanted = picker.Request(
+        clinic["length"], clinic["maya"], BookingPolicy.load(), datetime.now(NY)
+    )
+    return picker.is_free(wanted, start)
+
+
+def offered(clinic) -> WaitlistHold:
+    book_and_cancel(clinic)
+    hold = waitlist.offer_freed_time(
+        therapist_id=clinic["maya"].pk, start=TUESDAY_10, now=datetime.now(NY)
+    )
+    assert hold is not None
+    return hold
+
+
+def test_a_cancellation_queues_the_offer_with_its_own_transaction(clinic):
+    book_and_cancel(clinic)
+
+    queued = DBTaskResult.objects.filter(task_path="bookings.tasks.offer_freed_time")
+    assert [task.args_kwargs["args"] for task in queued] == [
+        [clinic["maya"].pk, TUESDAY_10.astimezone(UTC).isoformat()]
+    ]
+
+
+def test_a_freed_time_is_offered_in_join_order_to_those_it_suits(clinic):
+    first = join(clinic, "Ana")
+    join(clinic, "Ben", days=[3])  # Thursdays only
+    join(clinic, "Cal", parts=["evening"])
+    second = join(clinic, "Dee", therapist=clinic["maya"])
+    join(clinic, "Eve", therapist=clinic["tom"])
+    third = join(clinic, "Fay")
+    join(clinic, "Gus")  # the fourth who suits: past OFFERS_PER_HOLD
+
+    hold = offered(clinic)
+
+    assert [(o.rank, o.entry) for o in hold.offers.all()] == [(1, first), (2, second), (3, third)]
+    sent = ClientMessage.objects.filter(kind=Kind.WAITLIST_OFFER).order_by("pk")
+    assert [m.email for m in sent] == ["ana@example.com", "dee@example.com", "fay@example.com"]
+    assert DBTaskResult.objects.filter(task_path="bookings.tasks.expire_waitlist_hold").count() == 1
+
+
+def test_a_hold_keeps_the_time_from_the_picker_and_the_desk(clinic, django_user_model):
+    join(clinic, "Ana")
+    assert free_for(clinic, TUESDAY_10)  # kept in the availability cache, then held:
+    hold = offered(clinic)
+
+    assert TimeOff.objects.filter(pk=hold.time_off_id, therapist=clinic["maya"]).exists()
+    assert not free_for(clinic, TUESDAY_10)
+    desk = django_user_model.objects.create_user("desk")
+    with pytest.raises(booking.SlotTaken):
+        booking.book_at_desk(
+            client=None,
+            details=runner("Walkin"),
+            service_length=clinic["length"],
+            start=TUESDAY_10,
+            now=datetime.now(NY),
+            therapist=clinic["maya"],
+            key=__import__("uuid").uuid4(),
+            by=desk,
+            notify=False,
+        )
+    assert not Appointment.objects.filter(start=TUESDAY_10).active().exists()
+
+
+def test_an_expired_hold_returns_the_time_to_the_picker(clinic):
+    join(clinic, "Ana")
+    hold = offered(clinic)
+    [offer] = hold.offers.all()
+    assert not free_for(clinic, TUESDAY_10)
+
+    with time_machine.travel(NOW + waitlist.HOLD + timedelta(seconds=1), tick=False):
+        assert waitlist.release_due_holds(now=datetime.now(NY)) == 1
+        assert free_for(clinic, TUESDAY_10)  # the cached day noticed the hold's removal
+        with pytest.raises(waitlist.WaitlistError) as refused:
+            waitlist.claim(offer=offer, now=datetime.now(NY))
+    assert refused.value.reason == "expired"
+    hold.refresh_from_db()
+    assert hold.status == "expired" and hold.time_off is None
+    assert WaitlistEntry.objects.get().status == "waiting"  # still on the list
+    assert not Appointment.objects.active().exists()
+
+
+def test_the_first_claim_books_and_the_others_are_told_it_went(clinic):
+    join(clinic, "Ana")
+    join(clinic, "Ben")
+    hold = offered(clinic)
+    first, second = hold.offers.all()
+
+    claimed = waitlist.claim(offer=second, now=datetime.now(NY))
+
+    appointment = claimed.booked.appointment
+    assert (appointment.start, appointment.therapist, appointment.client.email) == (
+        TUESDAY_10,
+        clinic["maya"],
+        "ben@example.com",
+    )
+    assert appointment.changes.get().action == "booked"
+    assert ClientMessage.objects.filter(appointment=appointment, kind=Kind.CONFIRMATION).exists()
+    assert list(
+        ClientMessage.objects.filter(kind=Kind.WAITLIST_GONE).values_list("email", flat=True)
+    ) == ["ana@example.com"]
+    with pytest.raises(waitlist.WaitlistError) as refused:
+        waitlist.claim(offer=first, now=datetime.now(NY))
+    assert refused.value.reason == "gone"
+    # The same claim again books nothing more.
+    again = waitlist.claim(offer=second, now=datetime.now(NY))
+    assert again.booked.appointment == appointment and not again.booked.created
+    assert Appointment.objects.active().count() == 1
+    assert not TimeOff.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runners_claiming_the_same_freed_time_at_once_exactly_one_gets_it(clinic):
+    join(clinic, "Ana")
+    join(clinic, "Ben")
+    hold = offered(clinic)
+    offers = list(hold.offers.all())
+
+    results = race(2, lambda i: waitlist.claim(offer=offers[i], now=datetime.now(NY)))
+
+    won = [r for r in results if isinstance(r, waitlist.Claimed)]
+    lost = [r for r in results if isinstance(r, waitlist.WaitlistError)]
+    assert len(won) == 1 and len(lost) == 1, results
+    assert lost[0].reason == "gone"
+    assert Appointment.objects.active().filter(start=TUESDAY_10).count() == 1
+    assert sorted(WaitlistOffer.objects.values_list("status", flat=True)) == ["claimed", "gone"]
+
+
+def test_leaving_the_list_ends_its_offers_and_the_next_freed_time_skips_it(clinic):
+    entry = join(clinic, "Ana")
+    token = waitlist.issue_leave_token(entry)
+    assert waitlist.entry_for_leave_token(token) == entry
+    assert waitlist.entry_for_leave_token(token[:-2] + "xx") is None
+    assert waitlist.entry_for_leave_token("../../etc") is None
+
+    assert waitlist.leave(entry=entry, now=datetime.now(NY))
+    assert not waitlist.leave(entry=entry, now=datetime.now(NY))  # once is enough
+
+    book_and_cancel(clinic)
+    assert (
+        waitlist.offer_freed_time(
+            therapist_id=clinic["maya"].pk, start=TUESDAY_10, now=datetime.now(NY)
+        )
+        is None
+    )
+    assert free_for(clinic, TUESDAY_10)  # nobody waiting: nothing held
+
+
+@pytest.mark.parametrize(
+    ("until", "message"),
+    [
+        (date(2026, 12, 6), "today or later"),
+        (date(2027, 12, 6), "We take bookings up to"),
+    ],
+)
+def test_joining_refuses_a_last_day_out_of_range_and_writes_nothing(clinic, until, message):
+    with pytest.raises(waitlist.WaitlistError, match=message):
+        join(clinic, "Ana", until=until)
+    assert not WaitlistEntry.objects.exists() and not ClientMessage.objects.exists()
+
+
+def test_expired_entries_are_removed(clinic):
+    join(clinic, "Ana", until=date(2026, 12, 8))
+    join(clinic, "Ben")
+    with time_machine.travel(datetime(2026, 12, 9, 8, 0, tzinfo=NY), tick=False):
+        assert waitlist.release_expired(now=datetime.now(NY)) == (0, 1)
+    assert [e.client.first_name for e in WaitlistEntry.objects.all()] == ["Ben"]
