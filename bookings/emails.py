@@ -28,12 +28,17 @@ SUBJECTS = {
     Kind.LOOKUP: "Your bookings at Medical & Sports Massage",
     Kind.MANAGE_LINK: "Your new link for {service} on {when}",
     Kind.RECEIPT: "Your receipt: {service} on {when}",
+    # A training block: one email for the whole set (bookings/series.py).
+    Kind.SERIES_BOOKED: "Booked: {count} {service} sessions from {when}",
+    Kind.SERIES_CANCELLED: "Cancelled: {count} {service} sessions from {when}",
+    Kind.SERIES_MOVED: "Moved: {count} {service} sessions, now from {when}",
     # Staff notices name the client as the desk knows them, and nothing they told us.
     Kind.NOTICE_BOOKED: "Booked online: {client}, {service}, {when}",
     Kind.NOTICE_MOVED: "Moved online: {client}, {service}, now {when}",
     Kind.NOTICE_CANCELLED: "Cancelled online: {client}, {service}, {when}",
 }
 NOTICES = {Kind.NOTICE_BOOKED, Kind.NOTICE_MOVED, Kind.NOTICE_CANCELLED}
+SERIES = {Kind.SERIES_BOOKED, Kind.SERIES_CANCELLED, Kind.SERIES_MOVED}
 # Emails that carry the client's calendar invitation.
 WITH_INVITATION = {Kind.CONFIRMATION, Kind.MOVED, Kind.CANCELLED, Kind.REMINDER, Kind.MANAGE_LINK}
 
@@ -48,6 +53,8 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
     context = {"clinic": profile, "site_url": settings.SITE_URL, "kind": message.kind}
     if message.kind in NOTICES:
         return _notice(message, context)
+    if message.kind in SERIES:
+        return _series(message, context, profile)
     if message.kind == Kind.LOOKUP:
         to = message.email
         context["lookup_url"] = _url(
@@ -110,3 +117,45 @@ def _notice(message: ClientMessage, context: dict) -> EmailMultiAlternatives:
     )
     text = render_to_string(f"emails/{message.kind}.txt", context)
     return EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [message.email])
+
+
+def _series(
+    message: ClientMessage, context: dict, profile: ClinicProfile
+) -> EmailMultiAlternatives:
+    """Return a training block's one email: every date it is about, each with its own manage
+    link (unless cancelled), and one invitation holding an event for each session."""
+    from bookings import series  # series imports outbox, which imports this module
+
+    anchor = message.appointment
+    listed = series.emailed_sessions(anchor, message.kind)
+    links = {}
+    if message.kind != Kind.SERIES_CANCELLED:
+        links = {
+            each.pk: _url(reverse("bookings:manage", args=[tokens.issue_manage_token(each)]))
+            for each in listed
+        }
+    first = listed[0] if listed else anchor
+    local = timezone.localtime(first.start)
+    context |= {
+        "appointment": first,
+        "client": anchor.client,
+        "service": anchor.service_length.service,
+        "start": local,
+        "policy": BookingPolicy.load(),
+        "every": series.describe(anchor.series),
+        "sessions": [(each, timezone.localtime(each.start), links.get(each.pk)) for each in listed],
+    }
+    subject = SUBJECTS[message.kind].format(
+        count=len(listed),
+        service=anchor.service_length.service.title.lower(),
+        when=f"{clock.day(local)} at {clock.time_of_day(local)}",
+    )
+    text = render_to_string("emails/series.txt", context)
+    html = render_to_string("emails/series.html", context)
+    to = message.email or anchor.client.email
+    email = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    email.attach_alternative(html, "text/html")
+    if listed:
+        invite = calendar.series_invitation(listed, manage_urls=links, profile=profile)
+        email.attach("training-block.ics", invite.content, invite.content_type)
+    return email

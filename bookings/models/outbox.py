@@ -34,6 +34,10 @@ class ClientMessage(models.Model):
         LOOKUP = "lookup", "Find my bookings"
         MANAGE_LINK = "manage_link", "Manage link"
         RECEIPT = "receipt"
+        # A training block: one email for the whole set (bookings/series.py).
+        SERIES_BOOKED = "series_booked", "Series booked"
+        SERIES_CANCELLED = "series_cancelled", "Series cancelled"
+        SERIES_MOVED = "series_moved", "Series moved"
         # Short notices to staff (``email`` is the recipient) of what a runner did online.
         NOTICE_BOOKED = "notice_booked", "Notice: booked online"
         NOTICE_MOVED = "notice_moved", "Notice: moved online"
