@@ -260,6 +260,17 @@ def the_rest(appointment: Appointment) -> list[Appointment]:
     )
 
 
+def later_count(appointment: Appointment) -> int:
+    """Return how many sessions of `appointment`'s block after it are still booked."""
+    if appointment.series_id is None:
+        return 0
+    return (
+        Appointment.objects.filter(series_id=appointment.series_id, start__gt=appointment.start)
+        .filter(status=Status.BOOKED)
+        .count()
+    )
+
+
 def cancel_rest(
     *,
     appointment: Appointment,
@@ -267,10 +278,10 @@ def cancel_rest(
     reason: str = "",
     by: AbstractBaseUser | None = None,
     policy: BookingPolicy | None = None,
+    notify: bool = True,
 ) -> list[Appointment]:
-    """Cancel `appointment` and every later session of its series, all or none; one email.
-
-    Earlier sessions stay as they are.
+    """Cancel `appointment` and every later session of its series, all or none; one email
+    (unless not `notify`). Earlier sessions stay as they are.
     """
     policy = policy or BookingPolicy.load()
     if appointment.series_id is None:
@@ -284,7 +295,8 @@ def cancel_rest(
         ]
         if not cancelled:
             raise SeriesRefused("This session can no longer be changed.")
-        outbox.queue(cancelled[0], Kind.SERIES_CANCELLED)
+        if notify:
+            outbox.queue(cancelled[0], Kind.SERIES_CANCELLED)
     return cancelled
 
 
@@ -303,9 +315,11 @@ def move_rest(
     by: AbstractBaseUser | None = None,
     reason: str = "",
     policy: BookingPolicy | None = None,
+    notify: bool = True,
 ) -> list[Appointment]:
     """Move `appointment` to `start` and every later session of its series the same way
-    (same number of days, same new time of day), all or none; one email."""
+    (same number of days, same new time of day), all or none; one email (unless not
+    `notify`)."""
     policy = policy or BookingPolicy.load()
     if appointment.series_id is None:
         raise SeriesRefused("This session is not part of a training block.")
@@ -335,7 +349,8 @@ def move_rest(
                 ) from None
         if not moved:
             raise SeriesRefused("This session can no longer be changed.")
-        outbox.queue(moved[0], Kind.SERIES_MOVED)
+        if notify:
+            outbox.queue(moved[0], Kind.SERIES_MOVED)
     return moved
 
 
