@@ -29,9 +29,9 @@ SUBJECTS = {
     Kind.MANAGE_LINK: "Your new link for {service} on {when}",
     Kind.RECEIPT: "Your receipt: {service} on {when}",
     # A training block: one email for the whole set (bookings/series.py).
-    Kind.SERIES_BOOKED: "Booked: {count} {service} sessions from {when}",
-    Kind.SERIES_CANCELLED: "Cancelled: {count} {service} sessions from {when}",
-    Kind.SERIES_MOVED: "Moved: {count} {service} sessions, now from {when}",
+    Kind.SERIES_BOOKED: "Booked: {count} sessions of {service}, from {when}",
+    Kind.SERIES_CANCELLED: "Cancelled: {count} sessions of {service}, from {when}",
+    Kind.SERIES_MOVED: "Moved: {count} sessions of {service}, now from {when}",
     # Staff notices name the client as the desk knows them, and nothing they told us.
     Kind.NOTICE_BOOKED: "Booked online: {client}, {service}, {when}",
     Kind.NOTICE_MOVED: "Moved online: {client}, {service}, now {when}",
@@ -147,7 +147,7 @@ def _series(
     }
     subject = SUBJECTS[message.kind].format(
         count=len(listed),
-        service=anchor.service_length.service.title.lower(),
+        service=anchor.service_length.service.title,
         when=f"{clock.day(local)} at {clock.time_of_day(local)}",
     )
     text = render_to_string("emails/series.txt", context)

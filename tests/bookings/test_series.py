@@ -150,7 +150,8 @@ def test_the_block_email_lists_every_date_and_carries_one_event_per_session(clin
     assert email.subject.startswith("Booked: 6 ")
     for day in ("December 8", "December 15", "December 22", "December 29", "January 5, 2027"):
         assert day in email.body
-    assert email.body.count("/book/manage/") == 6
+    assert email.body.count("Move or cancel this one: http") == 6
+    assert email.body.count("/intake/") == 1  # the intake, asked once for the block
     [(name, content, mimetype)] = email.attachments
     assert name == "training-block.ics"
     assert "method=REQUEST" in mimetype
@@ -314,3 +315,32 @@ def test_staff_book_a_block_from_the_desk(clinic):
     assert booked.tokens == {}
     assert {a.source for a in booked.appointments} == {"desk"}
     assert booked.series.created_by == desk
+
+
+def test_the_worker_delivers_each_block_email_once(clinic):
+    from bookings import outbox
+
+    def deliver(kind):  # as the worker does, a moment after each change
+        return outbox.deliver(ClientMessage.objects.get(kind=kind).pk)
+
+    booked = book(clinic, weeks(4))
+    results = [deliver(Kind.SERIES_BOOKED)]
+    series.move_rest(
+        appointment=booked.appointments[1],
+        start=booked.appointments[1].start + timedelta(hours=1),
+        now=NOW,
+    )
+    results.append(deliver(Kind.SERIES_MOVED))
+    series.cancel_rest(appointment=booked.appointments[2], now=NOW)
+    results.append(deliver(Kind.SERIES_CANCELLED))
+
+    assert results == ["sent"] * 3
+    subjects = [m.subject for m in mail.outbox]
+    assert [s.split(":")[0] for s in subjects] == ["Booked", "Moved", "Cancelled"]
+    assert subjects[0].startswith("Booked: 4 ")
+    assert subjects[1].startswith("Moved: 3 ")  # the second session and the two after it
+    assert subjects[2].startswith("Cancelled: 2 ")
+    assert "11:00 AM" in mail.outbox[1].body
+    assert outbox.deliver(ClientMessage.objects.get(kind=Kind.SERIES_BOOKED).pk) == (
+        "nothing to send"
+    )
