@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from bookings import booking, calendar, clock, links, outbox, series, tokens
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Client, Therapist
+from bookings.public import manage_series as block
 from bookings.public import picker
 from bookings.public.forms import ANY, CancelForm, Choice, ChoiceForm, FindForm, StartForm
 from bookings.public.views import WINDOW
@@ -66,22 +67,7 @@ def _context(appointment: Appointment, token: str) -> dict:
         "now": now,
         "can_change": booking.changeable(appointment, now=now, policy=policy),
         "cancelled": appointment.status == Appointment.Status.CANCELLED,
-    } | _block(appointment)
-
-
-def _block(appointment: Appointment) -> dict:
-    """Return the training block `appointment` is in, if any: its sessions and how many
-    sessions "this and the rest" would change."""
-    if appointment.series_id is None:
-        return {}
-    sessions = series.sessions(appointment.series)
-    rest = [
-        each
-        for each in sessions
-        if each.start >= appointment.start and each.status == Appointment.Status.BOOKED
-    ]
-    every = series.describe(appointment.series)
-    return {"block_sessions": sessions, "rest_count": len(rest), "every": every}
+    } | block.context_of(appointment)
 
 
 def _move_request(context: dict) -> picker.Request:
@@ -230,8 +216,8 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
             message = "Sorry, that time is no longer free. Please choose another."
             return _move_page(request, context, timezone.localdate(start), message, 409)
         return render(request, "bookings/manage_move_confirm.html", context)
-    if "rest" in request.POST and _moves_the_rest(context):
-        return _move_rest(request, context, start)
+    if "rest" in request.POST and block.moves_the_rest(context):
+        return block.move_rest(request, context, start)
     try:
         moved = booking.reschedule_appointment(
             appointment=appointment,
@@ -258,40 +244,6 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
         "We've emailed you the new details.",
     )
     return see_other(reverse("bookings:manage", args=[token]))
-
-
-def _moves_the_rest(context: dict) -> bool:
-    """Return whether this move may take the later sessions of the block with it: they keep
-    their therapist and length, so only a move that keeps both can."""
-    appointment = context["appointment"]
-    return (
-        context.get("rest_count", 0) > 1
-        and context["move_therapist"] == appointment.therapist
-        and context["move_length"] == appointment.service_length
-    )
-
-
-def _move_rest(request: HttpRequest, context: dict, start) -> HttpResponse:
-    """Move this session and the later ones of its block the same way, all or none."""
-    try:
-        moved = series.move_rest(
-            appointment=context["appointment"],
-            start=start,
-            now=context["now"],
-            policy=context["policy"],
-        )
-    except booking.ChangeNotAllowed as refused:
-        return _detail(request, context, refused.message, 409)
-    except booking.BookingError as refused:
-        context |= {"rest_refused": refused.message, "moves_rest": True}
-        return render(request, "bookings/manage_move_confirm.html", context, status=409)
-    messages.success(
-        request,
-        f"Done: {len(moved)} sessions have moved, the first to "
-        f"{clock.long_day(moved[0].start)} at {clock.time_of_day(moved[0].start)}. "
-        "We've emailed you the new dates.",
-    )
-    return see_other(reverse("bookings:manage", args=[context["token"]]))
 
 
 @require_http_methods(["GET", "POST"])
