@@ -344,3 +344,18 @@ def test_the_worker_delivers_each_block_email_once(clinic):
     assert outbox.deliver(ClientMessage.objects.get(kind=Kind.SERIES_BOOKED).pk) == (
         "nothing to send"
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_racing_itself_books_the_block_once():
+    with time_machine.travel(NOW, tick=False):
+        clinic = make_block_clinic()
+        client, key = make_client(email="jess@example.com"), uuid4()
+
+        results = race(2, lambda _i: book(clinic, weeks(6), key=key, client=client))
+
+    assert all(isinstance(r, series.SeriesBooked) for r in results), results
+    assert sorted(r.created for r in results) == [False, True]
+    assert {r.series.pk for r in results} == {Series.objects.get().pk}
+    assert Appointment.objects.count() == 6
+    assert ClientMessage.objects.filter(kind=Kind.SERIES_BOOKED).count() == 1
