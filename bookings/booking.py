@@ -27,6 +27,7 @@ from bookings.models import (
     BookingPolicy,
     Client,
     Room,
+    Series,
     Therapist,
     TimeOff,
 )
@@ -167,6 +168,7 @@ def book_appointment(
     policy: BookingPolicy | None = None,
     source: str = Source.ONLINE,
     terms: str | None = None,
+    series: Series | None = None,
 ) -> Booked:
     """Book `client` in at `start`; a repeated `key` returns the first booking unchanged.
 
@@ -191,7 +193,9 @@ def book_appointment(
             return Booked(done, None, created=False)
         raise
     return _insert_with_room_retry(
-        _NewBooking(client, service_length, start, therapist, key, by, notify, source, terms),
+        _NewBooking(
+            client, service_length, start, therapist, key, by, notify, source, terms, series=series
+        ),
         therapist_id=therapist_id,
         room_id=room_id,
         policy=policy,
@@ -338,6 +342,7 @@ class _NewBooking:
     source: str
     terms: str | None  # the version of the terms agreed to, if asked
     status: str = Status.BOOKED  # a walk-in is checked in as it is booked
+    series: Series | None = None  # the training block it belongs to (bookings/series.py)
 
 
 def _insert_with_room_retry(
@@ -424,6 +429,7 @@ def _insert_booking(
             status_changed_at=now if new.status != Status.BOOKED else None,
             idempotency_key=new.key,
             source=new.source,
+            series=new.series,
             created_by=new.by,
             updated_by=new.by,
         )

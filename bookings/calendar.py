@@ -118,6 +118,31 @@ def invitation(
     return Invitation(method, calendar.to_ical())
 
 
+def series_invitation(
+    appointments: list[Appointment],
+    *,
+    manage_urls: dict[int, str],
+    profile: ClinicProfile | None = None,
+) -> Invitation:
+    """Return a training block's invitation: one event per session, each with the UID and
+    SEQUENCE its own emails use, so a later change to one session updates that event.
+
+    All cancelled: a CANCEL of each; otherwise a REQUEST of the sessions still booked.
+    """
+    profile = profile or ClinicProfile.load()
+    cancelled = all(each.status == Appointment.Status.CANCELLED for each in appointments)
+    method = "CANCEL" if cancelled else "REQUEST"
+    calendar = _calendar(method=method)
+    for appointment in appointments:
+        if not cancelled and appointment.status == Appointment.Status.CANCELLED:
+            continue
+        url = manage_urls.get(appointment.pk, "")
+        event = _client_event(appointment, manage_url=url, profile=profile)
+        event.add("attendee", _attendee(appointment))
+        calendar.add_component(event)
+    return Invitation(method, calendar.to_ical())
+
+
 def client_ics(
     appointment: Appointment, *, manage_url: str = "", profile: ClinicProfile | None = None
 ) -> bytes:

@@ -28,12 +28,17 @@ SUBJECTS = {
     Kind.LOOKUP: "Your bookings at Medical & Sports Massage",
     Kind.MANAGE_LINK: "Your new link for {service} on {when}",
     Kind.RECEIPT: "Your receipt: {service} on {when}",
+    # A training block: one email for the whole set (bookings/series.py).
+    Kind.SERIES_BOOKED: "Booked: {count} sessions of {service}, from {when}",
+    Kind.SERIES_CANCELLED: "Cancelled: {count} sessions of {service}, from {when}",
+    Kind.SERIES_MOVED: "Moved: {count} sessions of {service}, now from {when}",
     # Staff notices name the client as the desk knows them, and nothing they told us.
     Kind.NOTICE_BOOKED: "Booked online: {client}, {service}, {when}",
     Kind.NOTICE_MOVED: "Moved online: {client}, {service}, now {when}",
     Kind.NOTICE_CANCELLED: "Cancelled online: {client}, {service}, {when}",
 }
 NOTICES = {Kind.NOTICE_BOOKED, Kind.NOTICE_MOVED, Kind.NOTICE_CANCELLED}
+SERIES = {Kind.SERIES_BOOKED, Kind.SERIES_CANCELLED, Kind.SERIES_MOVED}
 # Emails that carry the client's calendar invitation.
 WITH_INVITATION = {Kind.CONFIRMATION, Kind.MOVED, Kind.CANCELLED, Kind.REMINDER, Kind.MANAGE_LINK}
 
@@ -52,6 +57,8 @@ def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
         return _nudge(message, context, now=now)
     if message.kind in waitlist_emails.KINDS:
         return waitlist_emails.compose(message, context)
+    if message.kind in SERIES:
+        return _series(message, context, profile)
     if message.kind == Kind.LOOKUP:
         to = message.email
         context["lookup_url"] = _url(
@@ -145,4 +152,46 @@ def _nudge(message: ClientMessage, context: dict, *, now: datetime) -> EmailMult
         config.lead_line, text, settings.DEFAULT_FROM_EMAIL, [client.email], headers=headers
     )
     email.attach_alternative(html, "text/html")
+    return email
+
+
+def _series(
+    message: ClientMessage, context: dict, profile: ClinicProfile
+) -> EmailMultiAlternatives:
+    """Return a training block's one email: every date it is about, each with its own manage
+    link (unless cancelled), and one invitation holding an event for each session."""
+    from bookings import series  # series imports outbox, which imports this module
+
+    anchor = message.appointment
+    listed = series.emailed_sessions(anchor, message.kind)
+    links = {}
+    if message.kind != Kind.SERIES_CANCELLED:
+        links = {
+            each.pk: _url(reverse("bookings:manage", args=[tokens.issue_manage_token(each)]))
+            for each in listed
+        }
+    first = listed[0] if listed else anchor
+    local = timezone.localtime(first.start)
+    context |= {
+        "appointment": first,
+        "client": anchor.client,
+        "service": anchor.service_length.service,
+        "start": local,
+        "policy": BookingPolicy.load(),
+        "every": series.describe(anchor.series),
+        "sessions": [(each, timezone.localtime(each.start), links.get(each.pk)) for each in listed],
+    }
+    subject = SUBJECTS[message.kind].format(
+        count=len(listed),
+        service=anchor.service_length.service.title,
+        when=f"{clock.day(local)} at {clock.time_of_day(local)}",
+    )
+    text = render_to_string("emails/series.txt", context)
+    html = render_to_string("emails/series.html", context)
+    to = message.email or anchor.client.email
+    email = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    email.attach_alternative(html, "text/html")
+    if listed:
+        invite = calendar.series_invitation(listed, manage_urls=links, profile=profile)
+        email.attach("training-block.ics", invite.content, invite.content_type)
     return email

@@ -14,7 +14,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
-from bookings import clock, roles
+from bookings import clock, roles, series
 from bookings.attendance import DeskAction
 from bookings.booking import ClientDetails
 from bookings.clock import clinic_tz
@@ -251,7 +251,9 @@ class MoveForm(_AppointmentChangeForm, _TimedForm):
     reason = forms.CharField(max_length=200, required=False, label="Reason (optional)")
     notify = forms.BooleanField(required=False, initial=True, label=NOTIFY_LABEL)
 
-    field_order = ["day", "time", "therapist", "room", "reason", "notify"]
+    rest = forms.BooleanField(required=False)
+
+    field_order = ["day", "time", "therapist", "room", "reason", "rest", "notify"]
 
     def __init__(self, *args, appointment: Appointment, **kwargs) -> None:
         local = appointment.start.astimezone(clinic_tz())
@@ -261,6 +263,7 @@ class MoveForm(_AppointmentChangeForm, _TimedForm):
         service_id = appointment.service_length.service_id
         self.fields["therapist"].queryset = Therapist.objects.active().offering(service_id)
         self.fields["room"].queryset = Room.objects.active().suiting(service_id)
+        _offer_the_rest_only_in_a_block(self, "Move the later sessions of the block the same way")
         _offer_email_only_if_on_file(self)
 
     def clean(self) -> dict:
@@ -273,16 +276,36 @@ class MoveForm(_AppointmentChangeForm, _TimedForm):
         )
         if same and not self.errors:
             raise ValidationError("That is when, with whom and where it already is.")
+        if data.get("rest") and (
+            data.get("therapist") != appointment.therapist or data.get("room") is not None
+        ):
+            self.add_error(
+                "rest",
+                "The later sessions keep their therapist and room. To change those, move "
+                "each session on its own.",
+            )
         return data
 
 
 class CancelForm(_AppointmentChangeForm):
     reason = forms.CharField(max_length=200, label="Reason")
+    rest = forms.BooleanField(required=False)
     notify = forms.BooleanField(required=False, initial=True, label=NOTIFY_LABEL)
 
     def __init__(self, *args, appointment: Appointment, **kwargs) -> None:
         super().__init__(*args, appointment=appointment, **kwargs)
+        _offer_the_rest_only_in_a_block(self, "Also cancel the later sessions of the block")
         _offer_email_only_if_on_file(self)
+
+
+def _offer_the_rest_only_in_a_block(form: _AppointmentChangeForm, label: str) -> None:
+    """Keep `form`'s "and the rest" box only for a session with later ones in its training
+    block (bookings/series.py), labelled with how many; elsewhere the cleaned value is None."""
+    later = series.later_count(form.appointment)
+    if not later:
+        del form.fields["rest"]
+        return
+    form.fields["rest"].label = f"{label} ({later} more)"
 
 
 def _offer_email_only_if_on_file(form: _AppointmentChangeForm) -> None:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import attendance, booking, clock, links, roles
+from bookings import attendance, booking, clock, links, roles, series
 from bookings.attendance import DeskAction
 from bookings.frontdesk import queries as desk_queries
 from bookings.frontdesk.forms import (
@@ -224,6 +224,7 @@ def _appointment_page(
         "show_intake": roles.can_see_intake(request.user, appointment, now=timezone.now()),
         "status_form": StatusForm(appointment=appointment),
         "is_changeable": booking.changeable(appointment, now=now, policy=staff_policy(policy)),
+        "block_sessions": series.sessions(appointment.series) if appointment.series_id else [],
         "can_resend_link": (
             appointment.status == Appointment.Status.BOOKED
             and appointment.start > now
@@ -305,6 +306,17 @@ def _change(
 
 
 def _move(request: HttpRequest, appointment: Appointment, data: dict) -> str:
+    if data.get("rest"):
+        block = series.move_rest(
+            appointment=appointment,
+            start=data["start"],
+            now=timezone.now(),
+            by=request.user,
+            reason=data["reason"],
+            notify=data.get("notify", False),
+        )
+        first = clock.moment(block[0].start)
+        return f"Moved {len(block)} sessions of the block, the first to {first}."
     moved = booking.reschedule_appointment(
         appointment=appointment,
         start=data["start"],
@@ -319,6 +331,15 @@ def _move(request: HttpRequest, appointment: Appointment, data: dict) -> str:
 
 
 def _cancel(request: HttpRequest, appointment: Appointment, data: dict) -> str:
+    if data.get("rest"):
+        block = series.cancel_rest(
+            appointment=appointment,
+            now=timezone.now(),
+            reason=data["reason"],
+            by=request.user,
+            notify=data.get("notify", False),
+        )
+        return f"Cancelled {len(block)} sessions of the block. Their times are free again."
     booking.cancel_appointment(
         appointment=appointment,
         now=timezone.now(),

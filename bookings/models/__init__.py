@@ -8,6 +8,7 @@ from bookings.models.appointments import (
     AppointmentStatus,
     LookupToken,
     ManageToken,
+    Series,
 )
 from bookings.models.clients import (
     BookingConsent,
@@ -58,6 +59,7 @@ __all__ = [
     "PaymentMethod",
     "Room",
     "RunnerIntake",
+    "Series",
     "Therapist",
     "TimeOff",
     "TsTzRange",

@@ -67,6 +67,43 @@ class AppointmentQuerySet(models.QuerySet):
         )
 
 
+class Series(models.Model):
+    """A training block: one client's sessions at the same weekly time, booked together.
+
+    Written with all its appointments in one transaction (bookings/series.py); ``key`` makes
+    the same review submitted twice book the block once.
+    """
+
+    key = models.UUIDField(unique=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="series")
+    service_length = models.ForeignKey(
+        ServiceLength, on_delete=models.PROTECT, related_name="series"
+    )
+    # As asked for: None is "any therapist".
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, null=True, blank=True, related_name="series"
+    )
+    every_weeks = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, editable=False, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "series"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(every_weeks__in=(1, 2)),
+                name="series_every_one_or_two_weeks",
+                violation_error_message="A series repeats every week or every two weeks.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        every = "weekly" if self.every_weeks == 1 else "every two weeks"
+        return f"Series {self.pk} ({every})"
+
+
 class Appointment(models.Model):
     """A client's session with a therapist in a room.
 
@@ -105,6 +142,15 @@ class Appointment(models.Model):
     # wrong status may be undone on the clinic day it was set (bookings/attendance.py).
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # The training block it was booked in, if any (bookings/series.py).
+    series = models.ForeignKey(
+        Series,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="appointments",
+    )
     # iCalendar SEQUENCE: one up for every change the client's calendar must follow.
     sequence = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -36,6 +36,10 @@ class ClientMessage(models.Model):
         RECEIPT = "receipt"
         # A rebook nudge after a completed visit (the appointment), with suggested times.
         NUDGE = "nudge", "Rebook nudge"
+        # A training block: one email for the whole set (bookings/series.py).
+        SERIES_BOOKED = "series_booked", "Series booked"
+        SERIES_CANCELLED = "series_cancelled", "Series cancelled"
+        SERIES_MOVED = "series_moved", "Series moved"
         # Short notices to staff (``email`` is the recipient) of what a runner did online.
         NOTICE_BOOKED = "notice_booked", "Notice: booked online"
         NOTICE_MOVED = "notice_moved", "Notice: moved online"

@@ -4,6 +4,7 @@ from bookings.public import views as public
 from bookings.public import views_intake as intake
 from bookings.public import views_manage as manage
 from bookings.public import views_nudges as nudges
+from bookings.public import views_series as block
 from bookings.public import views_waitlist as waitlist
 
 app_name = "bookings"
@@ -15,6 +16,8 @@ urlpatterns = [
     path("times/", public.times, name="times"),
     path("details/", public.details, name="details"),
     path("booked/<uuid:key>/", public.booked, name="booked"),
+    path("series/", block.book, name="series"),
+    path("series/<uuid:key>/", block.booked, name="series_booked"),
     # From the emails.
     path("manage/<str:token>/", manage.manage, name="manage"),
     path("manage/<str:token>/move/", manage.move, name="move"),

@@ -29,6 +29,7 @@ from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Therapist
 from bookings.public import picker
 from bookings.public.forms import Choice, ChoiceForm, DetailsForm
+from bookings.public.forms_series import RepeatForm
 from clinic import page_cache
 from clinic.models import ClinicProfile
 from clinic.ratelimit import limit_posts
@@ -243,13 +244,20 @@ def details(request: HttpRequest) -> HttpResponse:
             message = "Sorry, that time is no longer free. Please choose another."
             return _time_step(request, choice, now, policy, message, 409)
         form = context["form"] = DetailsForm(today=today)
+        context["repeat"] = RepeatForm()
         _issue(request, form.key_value)
         return _page(request, "bookings/book_details.html", choice, context, 200)
     form = context["form"] = DetailsForm(request.POST, today=today)
+    repeat = context["repeat"] = RepeatForm(request.POST)
     if "key" in form.errors:  # the form is sent back with a new key
         _issue(request, form.key_value)
-    if not form.is_valid():
+    if not form.is_valid() or not repeat.is_valid():
         return _page(request, "bookings/book_details.html", choice, context, 422)
+    if repeat.every_weeks and "edit" not in request.POST:
+        # "Repeat this": every date is reviewed before anything is booked.
+        from bookings.public import views_series  # it builds on this module's steps
+
+        return views_series.review(request, choice, form, repeat, now, policy)
     if "confirm" not in request.POST:
         template = "book_details" if "edit" in request.POST else "book_review"
         return _page(request, f"bookings/{template}.html", choice, context, 200)

@@ -19,9 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import booking, calendar, clock, links, outbox, tokens
+from bookings import booking, calendar, clock, links, outbox, series, tokens
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Client, Therapist
+from bookings.public import manage_series as block
 from bookings.public import picker
 from bookings.public.forms import ANY, CancelForm, Choice, ChoiceForm, FindForm, StartForm
 from bookings.public.views import WINDOW
@@ -66,7 +67,7 @@ def _context(appointment: Appointment, token: str) -> dict:
         "now": now,
         "can_change": booking.changeable(appointment, now=now, policy=policy),
         "cancelled": appointment.status == Appointment.Status.CANCELLED,
-    }
+    } | block.context_of(appointment)
 
 
 def _move_request(context: dict) -> picker.Request:
@@ -215,6 +216,8 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
             message = "Sorry, that time is no longer free. Please choose another."
             return _move_page(request, context, timezone.localdate(start), message, 409)
         return render(request, "bookings/manage_move_confirm.html", context)
+    if "rest" in request.POST and block.moves_the_rest(context):
+        return block.move_rest(request, context, start)
     try:
         moved = booking.reschedule_appointment(
             appointment=appointment,
@@ -251,14 +254,15 @@ def cancel(request: HttpRequest, appointment: Appointment, token: str) -> HttpRe
         return _detail(request, context, status=409)
     form = context["form"] = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        rest = "rest" in request.POST and context.get("rest_count", 0) > 1
         try:
-            booking.cancel_appointment(
+            (series.cancel_rest if rest else booking.cancel_appointment)(
                 appointment=appointment,
                 now=context["now"],
                 reason=form.cleaned_data["reason"],
                 policy=context["policy"],
             )
-        except booking.ChangeNotAllowed as refused:
+        except booking.BookingError as refused:
             form.add_error(None, refused.message)
         else:
             # The page it lands on says "cancelled" itself and adds this note to that line.

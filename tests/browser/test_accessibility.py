@@ -391,3 +391,41 @@ def test_the_nudge_unsubscribe_pages_have_no_serious_violation(site, demo, phone
     audit(phone, found, "unsubscribe: not valid")
 
     assert found == {}, report(found)
+
+
+def test_a_training_blocks_manage_pages_have_no_serious_violation(site, demo, phone: Page):
+    """The block's review and confirmation are audited in test_series.py."""
+    from uuid import uuid4
+
+    from bookings import series
+    from bookings.clock import start_param
+    from services.models import ServiceLength
+    from tests.browser.test_series import block_start
+
+    therapist = Therapist.objects.get(slug="maya-brooks")
+    length = ServiceLength.objects.filter(service__in=therapist.services.all()).first()
+    start = block_start(length, therapist)
+    booked = series.book_series(
+        client=make_client(email="block@example.com"),
+        service_length=length,
+        therapist=therapist,
+        every_weeks=1,
+        starts=series.occurrence_starts(start, every_weeks=1, count=6),
+        now=timezone.now(),
+        key=uuid4(),
+    )
+    second = booked.appointments[1]
+    manage = f"{site}/book/manage/{booked.tokens[second.pk]}/"
+    found: dict[str, list[str]] = {}
+
+    phone.goto(manage)
+    expect(phone.get_by_role("heading", name=re.compile("Your training block"))).to_be_visible()
+    audit(phone, found, "manage: a block's session")
+    phone.goto(manage + "cancel/")
+    expect(phone.get_by_role("button", name=re.compile("^Cancel this and the 4"))).to_be_visible()
+    audit(phone, found, "cancel: this and the rest")
+    phone.goto(manage + f"move/confirm/?start={start_param(second.start + timedelta(hours=1))}")
+    expect(phone.get_by_role("button", name=re.compile("^Move this and the 4"))).to_be_visible()
+    audit(phone, found, "move: this and the rest")
+
+    assert found == {}, report(found)

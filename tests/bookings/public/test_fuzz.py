@@ -74,8 +74,15 @@ FIELDS = [
     "confirm",
     "edit",
     "reason",
+    # A training block: "repeat this", each session's pick, "this and the rest".
+    "repeat",
+    "sessions",
+    "session-1",
+    "session-2",
+    "book",
+    "rest",
 ]
-STEPS = ["", "therapist/", "time/", "times/", "details/", "find/", "find/sent/"]
+STEPS = ["", "therapist/", "time/", "times/", "details/", "find/", "find/sent/", "series/"]
 TOKENED = ["manage/{}/", "manage/{}/move/", "manage/{}/move/times/", "manage/{}/move/confirm/"]
 TOKENED += ["manage/{}/cancel/", "manage/{}/calendar.ics", "mine/{}/", "mine/{}/1/"]
 TOKENED += ["manage/{}/intake/"]
@@ -112,6 +119,10 @@ def test_no_input_causes_a_server_error_or_an_unescaped_echo(
         "consent": "on",
         "week": "2026-12-14",
         "date_of_birth": "2012-05-01",
+        "repeat": "1",
+        "sessions": "2",
+        "session-1": "2026-12-08T10:00",
+        "session-2": "skip",
     }
     if data.draw(st.booleans()):
         url = "/book/" + data.draw(st.sampled_from(STEPS))

@@ -128,7 +128,11 @@ def test_the_details_step_asks_only_for_contact_details_and_one_consent(client, 
 
     form = html[html.index('class="details-form"') :]
     fields = set(re.findall(r'name="([a-z_]+)"', form)) - {"csrfmiddlewaretoken", "confirm"}
-    assert fields == {"first_name", "last_name", "email", "phone", "consent", "key"}
+    # "Repeat this" (a training block) is optional and asks nothing personal.
+    assert fields == {"first_name", "last_name", "email", "phone", "consent", "key"} | {
+        "repeat",
+        "sessions",
+    }
     assert html.count("Read the cancellation policy") == 1
 
 
