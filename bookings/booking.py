@@ -8,8 +8,8 @@ a lock and count again (``refuse_if_fully_booked``). Every message to the client
 recorded (and its delivery queued) in the same transaction as the change that causes it.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 import psycopg
@@ -17,7 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from bookings import clock, inserts, outbox, phones, queries
+from bookings import clock, inserts, outbox, phones, queries, race
 from bookings.attendance import set_status, undo_status
 from bookings.errors import BookingError, ChangeNotAllowed, FullyBooked, Offer, SlotTaken
 from bookings.models import (
@@ -167,6 +167,8 @@ def book_appointment(
     policy: BookingPolicy | None = None,
     source: str = Source.ONLINE,
     terms: str | None = None,
+    race_date: date | None = None,
+    go_ahead: race.GoAhead | None = None,
 ) -> Booked:
     """Book `client` in at `start`; a repeated `key` returns the first booking unchanged.
 
@@ -175,9 +177,14 @@ def book_appointment(
     client agreed to, recorded with the booking. Staff (`by` given) may book inside the
     minimum notice, never into an overlap. Pass the `policy` the request already loaded,
     if it did. `source` records the door it came through (online unless a staff door says
-    otherwise, as ``book_at_desk`` does).
+    otherwise, as ``book_at_desk`` does). With the runner's `race_date`, a session inside
+    a timing rule raises ``race.TimingAdvice`` unless `go_ahead` (staff: with a reason); the
+    history records that they went ahead.
     """
     policy = _as_applies(policy or BookingPolicy.load(), by)
+    advised = race.check_timing(
+        service_length=service_length, start=start, race_date=race_date, go_ahead=go_ahead, by=by
+    )
     try:
         check_policy(start, now=now, policy=policy)
         therapist_id, room_id = confirm_offer(
@@ -190,8 +197,11 @@ def book_appointment(
         if done := _booked_with(key):
             return Booked(done, None, created=False)
         raise
+    new = _NewBooking(client, service_length, start, therapist, key, by, notify, source, terms)
+    if advised is not None:
+        new = replace(new, history=(advised,))
     return _insert_with_room_retry(
-        _NewBooking(client, service_length, start, therapist, key, by, notify, source, terms),
+        new,
         therapist_id=therapist_id,
         room_id=room_id,
         policy=policy,
@@ -210,6 +220,8 @@ def book_at_desk(
     key: UUID,
     by: AbstractBaseUser,
     notify: bool,
+    race_date: date | None = None,
+    go_ahead: race.GoAhead | None = None,
 ) -> Booked:
     """Book a caller or walk-in from the front desk: `client`, or a new one from `details`.
 
@@ -233,6 +245,8 @@ def book_at_desk(
         by=by,
         notify=notify,
         source=Source.DESK,
+        race_date=race_date,
+        go_ahead=go_ahead,
     )
 
 
@@ -338,6 +352,7 @@ class _NewBooking:
     source: str
     terms: str | None  # the version of the terms agreed to, if asked
     status: str = Status.BOOKED  # a walk-in is checked in as it is booked
+    history: tuple[AppointmentChange, ...] = ()  # more lines for the history (unsaved)
 
 
 def _insert_with_room_retry(
@@ -434,6 +449,17 @@ def _insert_booking(
                 action=Action.BOOKED,
                 details={"start": clock.moment(new.start), "therapist_id": therapist_id},
             )
+        ]
+        # A fresh row per attempt: a retry after a lost room must not reuse a saved one.
+        rows += [
+            AppointmentChange(
+                appointment=appointment,
+                by=line.by,
+                action=line.action,
+                details=line.details,
+                reason=line.reason,
+            )
+            for line in new.history
         ]
         if new.status == Status.CHECKED_IN:
             rows.append(

@@ -17,6 +17,7 @@ from bookings.models.clients import (
     RunnerIntake,
 )
 from bookings.models.outbox import ClientMessage
+from bookings.models.race import SuggestionRule, TimingRule
 from bookings.models.records import ClientChange, Fee, Payment, PaymentMethod
 from bookings.models.schedule import (
     AvailabilityVersion,
@@ -54,8 +55,10 @@ __all__ = [
     "PaymentMethod",
     "Room",
     "RunnerIntake",
+    "SuggestionRule",
     "Therapist",
     "TimeOff",
+    "TimingRule",
     "TsTzRange",
     "WallClockRange",
     "WeeklyHours",

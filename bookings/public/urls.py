@@ -3,6 +3,7 @@ from django.urls import path
 from bookings.public import views as public
 from bookings.public import views_intake as intake
 from bookings.public import views_manage as manage
+from bookings.public import views_race as race
 
 app_name = "bookings"
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("times/", public.times, name="times"),
     path("details/", public.details, name="details"),
     path("booked/<uuid:key>/", public.booked, name="booked"),
+    path("booked/<uuid:key>/race/", race.race_date, name="race"),
     # From the emails.
     path("manage/<str:token>/", manage.manage, name="manage"),
     path("manage/<str:token>/move/", manage.move, name="move"),
@@ -20,10 +22,12 @@ urlpatterns = [
     path("manage/<str:token>/move/confirm/", manage.move_confirm, name="move_confirm"),
     path("manage/<str:token>/cancel/", manage.cancel, name="cancel"),
     path("manage/<str:token>/intake/", intake.intake, name="intake"),
+    path("manage/<str:token>/suggested/", race.suggested, name="suggested"),
     path("manage/<str:token>/calendar.ics", manage.calendar_file, name="calendar"),
     path("find/", manage.find, name="find"),
     path("find/sent/", manage.find_sent, name="find_sent"),
     path("mine/", manage.my_bookings, name="my_bookings"),
+    path("mine/suggested/", race.mine_suggested, name="mine_suggested"),
     # Before the link's route: a booking's id is all digits, a link's token never is.
     path("mine/<int:pk>/", manage.open_booking, name="open_booking"),
     path("mine/<str:token>/", manage.open_find_link, name="find_link"),

@@ -29,6 +29,7 @@ from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Therapist
 from bookings.public import picker
 from bookings.public.forms import Choice, ChoiceForm, DetailsForm
+from bookings.public.race_pages import race_context
 from clinic import page_cache
 from clinic.models import ClinicProfile
 from clinic.ratelimit import limit_posts
@@ -307,6 +308,13 @@ def _book(
 @require_safe
 def booked(request: HttpRequest, key: UUID) -> HttpResponse:
     """Show the confirmation of a booking made in this browser session."""
+    return confirmation(request, key)
+
+
+def confirmation(
+    request: HttpRequest, key: UUID, more: dict | None = None, status: int = 200
+) -> HttpResponse:
+    """Return the confirmation page of booking `key`, with `more` context (the race form)."""
     token = request.session.get(BOOKED, {}).get(str(key))
     appointment = token and booking.appointment_for_token(token, now=timezone.now())
     if not appointment:
@@ -321,8 +329,10 @@ def booked(request: HttpRequest, key: UUID) -> HttpResponse:
         "policy": BookingPolicy.load(),
         "links": outside_links(appointment, ClinicProfile.load()),
         "emailed": request.session.get(EMAILED, {}).get(str(key), ""),
+        "key": key,
     }
-    return render(request, "bookings/book_confirmed.html", context)
+    context |= race_context(request, appointment, token, more, booker=True)
+    return render(request, "bookings/book_confirmed.html", context, status=status)
 
 
 def outside_links(appointment: Appointment, clinic: ClinicProfile) -> dict[str, str]:

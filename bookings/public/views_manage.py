@@ -24,7 +24,8 @@ from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Client, Therapist
 from bookings.public import picker
 from bookings.public.forms import ANY, CancelForm, Choice, ChoiceForm, FindForm, StartForm
-from bookings.public.views import WINDOW
+from bookings.public.race_pages import race_context
+from bookings.public.views import BOOKED, WINDOW
 from bookings.tokens import FindLinkRefused, was_issued
 from clinic import ratelimit
 
@@ -146,7 +147,11 @@ def _move_page(
 @require_safe
 @_with_appointment
 def manage(request: HttpRequest, appointment: Appointment, token: str) -> HttpResponse:
-    return _detail(request, _context(appointment, token))
+    context = _context(appointment, token)
+    if not context["cancelled"]:
+        booker = token in request.session.get(BOOKED, {}).values()
+        context |= race_context(request, appointment, token, booker=booker)
+    return _detail(request, context)
 
 
 @require_safe
@@ -361,7 +366,11 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     email = _email_or_refusal(request)
     if isinstance(email, HttpResponse):
         return email
-    return render(request, "bookings/lookup_list.html", {"appointments": _upcoming(email)})
+    context = {"appointments": _upcoming(email)}
+    if client := Client.objects.with_email(email).first():
+        context |= race_context(request, None, None, booker=False, client=client)
+        context["suggest_action"] = reverse("bookings:mine_suggested")
+    return render(request, "bookings/lookup_list.html", context)
 
 
 @require_POST
