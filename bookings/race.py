@@ -34,6 +34,7 @@ from services.models import ServiceLength
 RACE_STARTS = time(8)
 TIMES_PER_SUGGESTION = 4
 TIMES_PER_DAY = 2  # spread the few times shown over the window's days
+SPREAD = timedelta(hours=3)  # and a day's two times apart, a morning and an afternoon
 FURTHEST_RACE = timedelta(days=366)
 Kind = SuggestionRule.Kind
 
@@ -241,7 +242,7 @@ def _free_times(
     )
     minutes = timedelta(minutes=length.minutes)
     out: list[datetime] = []
-    per_day: dict[date, int] = {}
+    per_day: dict[date, list[datetime]] = {}
     for slot in slots:
         start = slot.start
         if not since <= start <= until:
@@ -251,9 +252,11 @@ def _free_times(
         if timing_hits(timing, service_length=length, start=start, race_date=race_date):
             continue
         day = clock.local(start).date()
-        if per_day.get(day, 0) >= TIMES_PER_DAY:
+        if len(per_day.setdefault(day, [])) >= TIMES_PER_DAY:
             continue
-        per_day[day] = per_day.get(day, 0) + 1
+        if any(abs(start - other) < SPREAD for other in per_day[day]):
+            continue
+        per_day[day].append(start)
         out.append(start)
         if len(out) == TIMES_PER_SUGGESTION:
             break
