@@ -71,6 +71,8 @@ def book_online(
     therapist: Therapist | None,
     key: UUID,
     policy: BookingPolicy | None = None,
+    race_date: date | None = None,
+    go_ahead: race.GoAhead | None = None,
 ) -> booking.Booked:
     """Book a runner in from the public form; a lost race raises SlotTaken, writing nothing.
 
@@ -86,6 +88,8 @@ def book_online(
         key=key,
         policy=policy,
         terms=consent.TERMS_VERSION,
+        race_date=race_date,
+        go_ahead=go_ahead,
     )
 
 

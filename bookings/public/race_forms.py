@@ -51,3 +51,11 @@ class SuggestedTimeForm(forms.Form):
     @staticmethod
     def new_key() -> uuid.UUID:
         return uuid.uuid4()
+
+
+class TimingForm(forms.Form):
+    """The runner's word that they read the clinic's timing advice and still want the time."""
+
+    timing_ok = forms.BooleanField(
+        label="I've read this and want to book this session anyway", required=False
+    )

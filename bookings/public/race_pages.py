@@ -9,15 +9,20 @@ and client), so the booking flow in this browser can give the timing advice.
 """
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings import race
 from bookings.models import Appointment, BookingPolicy, Client, RunnerIntake
 from bookings.public import picker
-from bookings.public.race_forms import RaceForm, SuggestedTimeForm
+from bookings.public.forms import ANY
+from bookings.public.race_forms import RaceForm, SuggestedTimeForm, TimingForm
 
+# Beside the go-ahead box when a booking inside a timing rule was sent without it.
+ADVICE_UNREAD = "Tick this box to book it anyway, or choose the suggested session instead."
 RACE = "bookings.race"  # {"client": id, "date": "YYYY-MM-DD"}: the race this browser knows
 
 
@@ -86,3 +91,40 @@ def shown(found: list[race.Suggestion]) -> list[dict]:
         }
         for each in found
     ]
+
+
+def timing_advice(request: HttpRequest, choice) -> dict:
+    """Return the booking step's timing advice for the chosen session, if this browser's
+    race makes any rule apply: the rules, the alternatives' links and the go-ahead form.
+
+    Reads nothing unless the browser has a race (then one query, the service's rules).
+    """
+    race_date = session_race_date(request)
+    if race_date is None or choice.length is None or choice.start is None:
+        return {}
+    rules = race.active_timing_rules(choice.length.service_id)
+    hits = race.timing_hits(
+        rules, service_length=choice.length, start=choice.start, race_date=race_date
+    )
+    if not hits:
+        return {}
+    form = TimingForm(request.POST if request.method == "POST" else None)
+    ticked = form.is_valid() and form.cleaned_data["timing_ok"]
+    day = timezone.localdate(choice.start).isoformat()
+    alternatives = [
+        (rule.alternative, _time_url(rule.alternative.pk, day))
+        for rule in hits
+        if rule.alternative is not None
+    ]
+    return {
+        "race_date": race_date,
+        "advice": hits,
+        "alternatives": alternatives,
+        "timing_form": form,
+        "go_ahead": race.GoAhead() if ticked else None,
+    }
+
+
+def _time_url(length_id: int, day: str) -> str:
+    query = urlencode({"length": length_id, "therapist": ANY, "day": day})
+    return f"{reverse('bookings:time')}?{query}"

@@ -24,12 +24,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bookings import booking, consent, online, reference
+from bookings import booking, consent, online, race, reference
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Therapist
 from bookings.public import picker
 from bookings.public.forms import Choice, ChoiceForm, DetailsForm
-from bookings.public.race_pages import race_context
+from bookings.public.race_forms import TimingForm
+from bookings.public.race_pages import ADVICE_UNREAD, race_context, timing_advice
 from clinic import page_cache
 from clinic.models import ClinicProfile
 from clinic.ratelimit import limit_posts
@@ -235,6 +236,7 @@ def details(request: HttpRequest) -> HttpResponse:
     wanted = picker.Request(choice.length, choice.therapist, policy, now)
     today = timezone.localdate(now)
     context = {"policy": policy, "treatment_text": consent.TREATMENT_TEXT}
+    context |= timing_advice(request, choice)
     if request.method == "GET":
         if not picker.is_free(wanted, choice.start):
             message = "Sorry, that time is no longer free. Please choose another."
@@ -250,7 +252,7 @@ def details(request: HttpRequest) -> HttpResponse:
     if "confirm" not in request.POST:
         template = "book_details" if "edit" in request.POST else "book_review"
         return _page(request, f"bookings/{template}.html", choice, context, 200)
-    return _book(request, choice, form, now, policy)
+    return _book(request, choice, form, now, policy, context)
 
 
 def _issue(request: HttpRequest, key: UUID) -> None:
@@ -261,7 +263,12 @@ def _issue(request: HttpRequest, key: UUID) -> None:
 
 
 def _book(
-    request: HttpRequest, choice: Choice, form: DetailsForm, now: datetime, policy: BookingPolicy
+    request: HttpRequest,
+    choice: Choice,
+    form: DetailsForm,
+    now: datetime,
+    policy: BookingPolicy,
+    context: dict,
 ) -> HttpResponse:
     """Book the reviewed details; show the confirmation, or the nearest free times."""
     key: UUID = form.cleaned_data["key"]
@@ -274,7 +281,14 @@ def _book(
             therapist=choice.therapist,
             key=key,
             policy=policy,
+            race_date=context.get("race_date"),
+            go_ahead=context.get("go_ahead"),
         )
+    except race.TimingAdvice as advice:
+        # The rules may have changed since the page was read: show the ones that applied.
+        context.setdefault("advice", advice.rules)
+        context.setdefault("timing_form", TimingForm()).add_error("timing_ok", ADVICE_UNREAD)
+        return _page(request, "bookings/book_details.html", choice, context, 422)
     except booking.BookingError as taken:
         offers = [picker.slot(offer.start) for offer in taken.alternatives]
         params = choice.params(upto="time")
