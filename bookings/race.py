@@ -26,6 +26,7 @@ from bookings.models import (
     AppointmentChange,
     BookingPolicy,
     Client,
+    RunnerIntake,
     SuggestionRule,
     TimingRule,
 )
@@ -97,6 +98,16 @@ def window(rule: SuggestionRule, race_date: date) -> tuple[datetime, datetime]:
 # --- timing advice -----------------------------------------------------------------------
 
 
+def client_race_date(client: Client | None, *, now: datetime) -> date | None:
+    """Return the client's next race from their intake (staff doors), if still ahead."""
+    if client is None:
+        return None
+    race_date = (
+        RunnerIntake.objects.filter(client=client).values_list("next_race_date", flat=True).first()
+    )
+    return race_date if race_date and race_date >= clock.local(now).date() else None
+
+
 def active_timing_rules(service_id: int) -> list[TimingRule]:
     """Return the service's timing rules, their alternatives with them (one query)."""
     return list(
@@ -145,11 +156,12 @@ def check_timing(
     if not hits:
         return None
     advice = " ".join(rule.explanation for rule in hits)
+    reason = go_ahead.reason.strip() if go_ahead is not None else ""
+    if by is not None and not reason:
+        advice = f"Their race is on {clock.long_day(race_date)}. {advice}"
+        raise TimingAdvice(f"{advice} To book it anyway, give a reason.", rules=hits)
     if go_ahead is None:
         raise TimingAdvice(advice, rules=hits)
-    reason = go_ahead.reason.strip()
-    if by is not None and not reason:
-        raise TimingAdvice(f"{advice} To book it anyway, give a reason.", rules=hits)
     action = AppointmentChange.Action
     return AppointmentChange(
         by=by,
