@@ -50,9 +50,14 @@ class TimingAdvice(BookingError):
 
 @dataclass(frozen=True, slots=True)
 class GoAhead:
-    """Leave to book despite the timing advice: a runner who read it, or staff with a reason."""
+    """Leave to book despite the timing advice: a runner who read it, or staff with a reason.
+
+    `shown` are the service's rules as the page showed them (read with the request's
+    reference data), checked instead of reading them again.
+    """
 
     reason: str = ""
+    shown: tuple[TimingRule, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +148,13 @@ def check_timing(
     race_date: date | None,
     go_ahead: GoAhead | None,
     by: AbstractBaseUser | None,
-    rules: Sequence[TimingRule] | None = None,
 ) -> AppointmentChange | None:
     """Return the history row a booking inside a timing rule adds (unsaved), None if it is
     outside every rule; raise TimingAdvice if nobody has said to go ahead (staff: with a
     reason)."""
     if race_date is None:
         return None
+    rules = go_ahead.shown if go_ahead is not None else None
     if rules is None:
         rules = active_timing_rules(service_length.service_id)
     hits = timing_hits(rules, service_length=service_length, start=start, race_date=race_date)

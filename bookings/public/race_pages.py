@@ -97,12 +97,13 @@ def timing_advice(request: HttpRequest, choice) -> dict:
     """Return the booking step's timing advice for the chosen session, if this browser's
     race makes any rule apply: the rules, the alternatives' links and the go-ahead form.
 
-    Reads nothing unless the browser has a race (then one query, the service's rules).
+    Reads nothing unless the browser has a race; then the service's rules, kept with the
+    reference data (``reference.Reference.timing_rules``).
     """
     race_date = session_race_date(request)
     if race_date is None or choice.length is None or choice.start is None:
         return {}
-    rules = race.active_timing_rules(choice.length.service_id)
+    rules = request.reference.timing_rules(choice.length.service_id)
     hits = race.timing_hits(
         rules, service_length=choice.length, start=choice.start, race_date=race_date
     )
@@ -121,7 +122,7 @@ def timing_advice(request: HttpRequest, choice) -> dict:
         "advice": hits,
         "alternatives": alternatives,
         "timing_form": form,
-        "go_ahead": race.GoAhead() if ticked else None,
+        "go_ahead": race.GoAhead(shown=tuple(rules)) if ticked else None,
     }
 
 

@@ -70,6 +70,7 @@ def _read(request: HttpRequest) -> tuple[Choice, datetime, BookingPolicy]:
     now, lookup = timezone.now(), reference.Reference()  # one query: are the kept copies good
     # Read with the same query; the pages that keep their rendering need it.
     request.content_token = lookup.content_token
+    request.reference = lookup  # the timing advice reads its rules with the same lookup
     policy = lookup.policy()
     choice = ChoiceForm(request.GET, now=now, policy=policy, lookup=lookup).choice()
     if choice.length is not None and not choice.has_therapist and "therapist" not in choice.errors:
@@ -281,6 +282,7 @@ def _book(
             therapist=choice.therapist,
             key=key,
             policy=policy,
+            # Only a session the advice covers is checked again (its rules read afresh).
             race_date=context.get("race_date"),
             go_ahead=context.get("go_ahead"),
         )

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from bookings import booking, online, queries, race
-from bookings.models import Appointment, BookingPolicy, ClinicClosure
+from bookings.models import Appointment, BookingPolicy, ClinicClosure, Room, SuggestionRule
 from tests.bookings.public.conftest import NOW, NY, make_clinic
 from tests.bookings.race_fixtures import RACE_DAY, make_suggestion_rules, make_timing_rule
 from tests.factories import make_client, make_length, make_service
@@ -61,8 +61,6 @@ def test_windows_count_from_race_morning():
 
 
 def make_rules_unsaved():
-    from bookings.models import SuggestionRule
-
     kind = SuggestionRule.Kind
     return (
         SuggestionRule(kind=kind.PRE_RACE, min_hours=72, max_hours=120),
@@ -146,9 +144,6 @@ def deep(setup):
     service = make_service(title="Deep tissue massage", slug="deep", lengths=())
     length = make_length(service, minutes=60)
     setup["maya"].services.add(service)
-    setup["rooms"] = None
-    from bookings.models import Room
-
     for room in Room.objects.all():
         room.services.add(service)
     make_timing_rule(service, alternative=setup["length"])
