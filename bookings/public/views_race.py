@@ -116,7 +116,7 @@ def _refused(
                 for each in found
             ]
     context = {
-        "message": message,
+        "refusal": message,
         "taken": status == 409,
         "race_date": race_on,
         "suggestions": shown(found),

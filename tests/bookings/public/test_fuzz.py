@@ -74,11 +74,17 @@ FIELDS = [
     "confirm",
     "edit",
     "reason",
+    "race_date",
+    "distance",
+    "rule",
+    "start",
+    "timing_ok",
 ]
 STEPS = ["", "therapist/", "time/", "times/", "details/", "find/", "find/sent/"]
+STEPS += ["mine/suggested/"]
 TOKENED = ["manage/{}/", "manage/{}/move/", "manage/{}/move/times/", "manage/{}/move/confirm/"]
 TOKENED += ["manage/{}/cancel/", "manage/{}/calendar.ics", "mine/{}/", "mine/{}/1/"]
-TOKENED += ["manage/{}/intake/"]
+TOKENED += ["manage/{}/intake/", "manage/{}/suggested/"]
 
 
 def params(names: list[str], known: dict) -> st.SearchStrategy[dict]:
