@@ -1,6 +1,8 @@
 """Admin for the race rules: the sessions suggested around a race, and the timing advice."""
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 
 from bookings.models import SuggestionRule, TimingRule
 
@@ -23,3 +25,4 @@ class TimingRuleAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     list_select_related = ["service", "alternative__service"]
     fields = ["service", "hours_before_race", "explanation", "alternative", "active"]
+    formfield_overrides = {models.CharField: {"widget": forms.Textarea(attrs={"rows": 3})}}

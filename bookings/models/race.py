@@ -92,4 +92,4 @@ class TimingRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"No {self.service.title} within {self.hours_before_race} hours before a race"
+        return f"{self.service.title}: not within {self.hours_before_race} hours before a race"

@@ -83,7 +83,8 @@ def _book_suggested(request: HttpRequest, client: Client, *, booker: bool) -> Ht
             key=data["key"],
             policy=policy,
         )
-    except online.NotSuggested as refused:
+    except (online.NotSuggested, race.TimingAdvice) as refused:
+        # A time we never offered: outside the window, or one the timing advice rules out.
         return _refused(request, client, race_on, refused.message, 422)
     except booking.BookingError as taken:
         # A lost race (or a time gone inside the notice): the nearest of the window's times.

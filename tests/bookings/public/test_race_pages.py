@@ -289,3 +289,18 @@ def test_without_a_known_race_the_flow_says_nothing(clinic, deep):
     response = Client().get(deep_details(deep, FRIDAY_10))
 
     assert "A word before you book" not in page_text(response)
+
+
+def test_a_tap_on_a_time_the_timing_advice_rules_out_is_refused(runner, rules, clinic):
+    browser, confirmation = runner
+    browser.post(race_url(confirmation), {"race_date": "2026-12-19"})
+    make_timing_rule(clinic["service"], hours=116)  # from 12:00 on the 14th on
+    inside = datetime(2026, 12, 15, 9, 0, tzinfo=NY)  # in the window, but advised against
+
+    response = browser.post(
+        manage_url(browser, confirmation) + "suggested/", tap_data(rules[0], inside)
+    )
+
+    assert response.status_code == 422
+    assert "legs sore" in page_text(response)
+    assert Appointment.objects.count() == 1
