@@ -26,9 +26,11 @@ def race_card(page: Page):
     return page.get_by_role("region", name=re.compile("^Sessions for your race"))
 
 
+@pytest.mark.parametrize("browser_page", ["phone", "phone_without_js"])
 def test_runner_books_a_pre_race_and_a_recovery_session_from_the_confirmation(
-    site, demo, phone: Page, console_errors
+    site, demo, browser_page: str, request: pytest.FixtureRequest, console_errors
 ):
+    phone: Page = request.getfixturevalue(browser_page)  # plain forms: no script needed
     email = "racer@example.com"
     first_time_runner(phone, site, email=email)
     race_day = next_race_day()
