@@ -304,3 +304,11 @@ def test_a_tap_on_a_time_the_timing_advice_rules_out_is_refused(runner, rules, c
     assert response.status_code == 422
     assert "legs sore" in page_text(response)
     assert Appointment.objects.count() == 1
+
+
+def test_a_tap_from_my_bookings_without_an_opened_link_books_nothing(clinic, rules):
+    response = Client().post("/book/mine/suggested/", tap_data(rules[0], PRE_RACE_9))
+
+    assert response.status_code == 303
+    assert response["Location"] == "/book/find/"
+    assert not Appointment.objects.exists()
