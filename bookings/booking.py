@@ -527,9 +527,11 @@ def reschedule_appointment(
     policy: BookingPolicy | None = None,
     any_therapist: bool = False,
     service_length: ServiceLength | None = None,
+    race_date: date | None = None,
+    go_ahead: race.GoAhead | None = None,
 ) -> Appointment:
     """Move `appointment` to `start`, optionally to another therapist (or anyone free), room
-    or length of the same service."""
+    or length of the same service. The race timing advice holds as for a booking."""
     policy = _as_applies(policy or BookingPolicy.load(), by)
     _check_changeable(appointment, now=now, policy=policy)
     check_policy(start, now=now, policy=policy)
@@ -537,6 +539,9 @@ def reschedule_appointment(
     length = service_length or appointment.service_length
     if length.service_id != appointment.service_length.service_id:
         raise ChangeNotAllowed("A booking can change length only within the same service.")
+    advised = race.check_timing(
+        service_length=length, start=start, race_date=race_date, go_ahead=go_ahead, by=by
+    )
     therapist_id, room_id = confirm_offer(
         service_length=length,
         start=start,
@@ -574,6 +579,9 @@ def reschedule_appointment(
                 reason=reason[:200],
                 details={k: [before[k], after[k]] for k in before if before[k] != after[k]},
             )
+            if advised is not None:
+                advised.appointment = current
+                advised.save()
             if notify:
                 outbox.queue(current, outbox.Kind.MOVED)
             if by is None:

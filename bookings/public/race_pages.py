@@ -104,14 +104,29 @@ def timing_advice(request: HttpRequest, choice) -> dict:
     if race_date is None or choice.length is None or choice.start is None:
         return {}
     rules = request.reference.timing_rules(choice.length.service_id)
-    hits = race.timing_hits(
-        rules, service_length=choice.length, start=choice.start, race_date=race_date
-    )
+    return _advice(request, race_date, choice.length, choice.start, rules)
+
+
+def move_advice(
+    request: HttpRequest, appointment: Appointment, length, start, *, booker: bool
+) -> dict:
+    """Return the timing advice for moving `appointment` to `start` (see ``timing_advice``),
+    from the race this page may know (``known_race``)."""
+    race_date = known_race(request, appointment.client, booker=booker)
+    if race_date is None:
+        return {}
+    rules = race.active_timing_rules(length.service_id)
+    # A move keeps the service, so the alternative (another service) is a new booking's.
+    return _advice(request, race_date, length, start, rules) | {"alternatives": []}
+
+
+def _advice(request: HttpRequest, race_date: date, length, start, rules) -> dict:
+    hits = race.timing_hits(rules, service_length=length, start=start, race_date=race_date)
     if not hits:
         return {}
     form = TimingForm(request.POST if request.method == "POST" else None)
     ticked = form.is_valid() and form.cleaned_data["timing_ok"]
-    day = timezone.localdate(choice.start).isoformat()
+    day = timezone.localdate(start).isoformat()
     alternatives = [
         (rule.alternative, _time_url(rule.alternative.pk, day))
         for rule in hits

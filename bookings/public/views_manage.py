@@ -19,12 +19,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import booking, calendar, clock, links, outbox, tokens
+from bookings import booking, calendar, clock, links, outbox, race, tokens
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Client, Therapist
 from bookings.public import picker
 from bookings.public.forms import ANY, CancelForm, Choice, ChoiceForm, FindForm, StartForm
-from bookings.public.race_pages import race_context
+from bookings.public.race_forms import TimingForm
+from bookings.public.race_pages import ADVICE_UNREAD, move_advice, race_context
 from bookings.public.views import BOOKED, WINDOW
 from bookings.tokens import FindLinkRefused, was_issued
 from clinic import ratelimit
@@ -214,6 +215,8 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
         return _move_page(request, context, form.day, message, bad, all_times=True)
     start = form.cleaned_data["start"]
     context["start"] = start
+    booker = token in request.session.get(BOOKED, {}).values()
+    context |= move_advice(request, appointment, context["move_length"], start, booker=booker)
     if request.method == "GET":
         wanted = _move_request(context)
         if not picker.is_free(wanted, start):
@@ -229,7 +232,13 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
             therapist=context["move_therapist"],
             any_therapist=context["move_therapist"] is None,
             service_length=context["move_length"],
+            race_date=context.get("race_date"),
+            go_ahead=context.get("go_ahead"),
         )
+    except race.TimingAdvice as advice:
+        context.setdefault("advice", advice.rules)
+        context.setdefault("timing_form", TimingForm()).add_error("timing_ok", ADVICE_UNREAD)
+        return render(request, "bookings/manage_move_confirm.html", context, status=422)
     except booking.ChangeNotAllowed as refused:
         return _detail(request, context, refused.message, 409)
     except booking.BookingError as taken:

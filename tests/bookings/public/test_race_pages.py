@@ -312,3 +312,31 @@ def test_a_tap_from_my_bookings_without_an_opened_link_books_nothing(clinic, rul
     assert response.status_code == 303
     assert response["Location"] == "/book/find/"
     assert not Appointment.objects.exists()
+
+
+def test_moving_into_a_timing_rule_needs_the_tick_and_records_it(clinic, deep):
+    now = datetime(2026, 12, 7, 8, 0, tzinfo=NY)
+    runner = make_client(email="jess@example.com")
+    booked = booking.book_appointment(
+        client=runner, service_length=deep, start=datetime(2026, 12, 16, 10, 0, tzinfo=NY),
+        now=now, therapist=clinic["maya"],
+    ).appointment  # fmt: skip
+    give_race(runner, RACE_DAY, now=now)
+    token = booking.issue_manage_token(booked)
+    query = f"?length={deep.pk}&therapist=maya&start={local_param(FRIDAY_10)}"
+    url = f"/book/manage/{token}/move/confirm/{query}"
+    mailbox = Client()  # the emailed link: the race on file is theirs
+
+    shown = page_text(mailbox.get(url))
+    assert "A word before you book" in shown and "legs sore" in shown
+    refused = mailbox.post(url)
+    assert refused.status_code == 422
+    assert "Tick this box" in page_text(refused)
+    booked.refresh_from_db()
+    assert booked.start == datetime(2026, 12, 16, 10, 0, tzinfo=NY)
+
+    moved = mailbox.post(url, {"timing_ok": "on"})
+    assert moved.status_code == 303
+    booked.refresh_from_db()
+    assert booked.start == FRIDAY_10
+    assert booked.changes.filter(action="timing_read").count() == 1
