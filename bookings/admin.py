@@ -338,3 +338,6 @@ class LookupTokenAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # revoking is "Revoke all links" on the client's page, with its history
+
+
+from bookings import admin_race  # noqa: E402, F401 - the race rules register themselves

@@ -8,8 +8,8 @@ a lock and count again (``refuse_if_fully_booked``). Every message to the client
 recorded (and its delivery queued) in the same transaction as the change that causes it.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 import psycopg
@@ -17,7 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from bookings import clock, inserts, outbox, phones, queries, tasks
+from bookings import clock, inserts, outbox, phones, queries, race, tasks
 from bookings.attendance import set_status, undo_status
 from bookings.errors import BookingError, ChangeNotAllowed, FullyBooked, Offer, SlotTaken
 from bookings.models import (
@@ -169,6 +169,8 @@ def book_appointment(
     source: str = Source.ONLINE,
     terms: str | None = None,
     series: Series | None = None,
+    race_date: date | None = None,
+    go_ahead: race.GoAhead | None = None,
 ) -> Booked:
     """Book `client` in at `start`; a repeated `key` returns the first booking unchanged.
 
@@ -177,9 +179,14 @@ def book_appointment(
     client agreed to, recorded with the booking. Staff (`by` given) may book inside the
     minimum notice, never into an overlap. Pass the `policy` the request already loaded,
     if it did. `source` records the door it came through (online unless a staff door says
-    otherwise, as ``book_at_desk`` does).
+    otherwise, as ``book_at_desk`` does). With the runner's `race_date`, a session inside
+    a timing rule raises ``race.TimingAdvice`` unless `go_ahead` (staff: with a reason); the
+    history records that they went ahead.
     """
     policy = _as_applies(policy or BookingPolicy.load(), by)
+    advised = race.check_timing(
+        service_length=service_length, start=start, race_date=race_date, go_ahead=go_ahead, by=by
+    )
     try:
         check_policy(start, now=now, policy=policy)
         therapist_id, room_id = confirm_offer(
@@ -192,10 +199,13 @@ def book_appointment(
         if done := _booked_with(key):
             return Booked(done, None, created=False)
         raise
+    new = _NewBooking(
+        client, service_length, start, therapist, key, by, notify, source, terms, series=series
+    )
+    if advised is not None:
+        new = replace(new, history=(advised,))
     return _insert_with_room_retry(
-        _NewBooking(
-            client, service_length, start, therapist, key, by, notify, source, terms, series=series
-        ),
+        new,
         therapist_id=therapist_id,
         room_id=room_id,
         policy=policy,
@@ -214,6 +224,8 @@ def book_at_desk(
     key: UUID,
     by: AbstractBaseUser,
     notify: bool,
+    race_date: date | None = None,
+    go_ahead: race.GoAhead | None = None,
 ) -> Booked:
     """Book a caller or walk-in from the front desk: `client`, or a new one from `details`.
 
@@ -237,6 +249,8 @@ def book_at_desk(
         by=by,
         notify=notify,
         source=Source.DESK,
+        race_date=race_date,
+        go_ahead=go_ahead,
     )
 
 
@@ -343,6 +357,7 @@ class _NewBooking:
     terms: str | None  # the version of the terms agreed to, if asked
     status: str = Status.BOOKED  # a walk-in is checked in as it is booked
     series: Series | None = None  # the training block it belongs to (bookings/series.py)
+    history: tuple[AppointmentChange, ...] = ()  # more lines for the history (unsaved)
 
 
 def _insert_with_room_retry(
@@ -441,6 +456,17 @@ def _insert_booking(
                 details={"start": clock.moment(new.start), "therapist_id": therapist_id},
             )
         ]
+        # A fresh row per attempt: a retry after a lost room must not reuse a saved one.
+        rows += [
+            AppointmentChange(
+                appointment=appointment,
+                by=line.by,
+                action=line.action,
+                details=line.details,
+                reason=line.reason,
+            )
+            for line in new.history
+        ]
         if new.status == Status.CHECKED_IN:
             rows.append(
                 AppointmentChange(appointment=appointment, by=new.by, action=Action.CHECKED_IN)
@@ -507,9 +533,11 @@ def reschedule_appointment(
     policy: BookingPolicy | None = None,
     any_therapist: bool = False,
     service_length: ServiceLength | None = None,
+    race_date: date | None = None,
+    go_ahead: race.GoAhead | None = None,
 ) -> Appointment:
     """Move `appointment` to `start`, optionally to another therapist (or anyone free), room
-    or length of the same service."""
+    or length of the same service. The race timing advice holds as for a booking."""
     policy = _as_applies(policy or BookingPolicy.load(), by)
     _check_changeable(appointment, now=now, policy=policy)
     check_policy(start, now=now, policy=policy)
@@ -517,6 +545,9 @@ def reschedule_appointment(
     length = service_length or appointment.service_length
     if length.service_id != appointment.service_length.service_id:
         raise ChangeNotAllowed("A booking can change length only within the same service.")
+    advised = race.check_timing(
+        service_length=length, start=start, race_date=race_date, go_ahead=go_ahead, by=by
+    )
     therapist_id, room_id = confirm_offer(
         service_length=length,
         start=start,
@@ -555,6 +586,9 @@ def reschedule_appointment(
                 reason=reason[:200],
                 details={k: [before[k], after[k]] for k in before if before[k] != after[k]},
             )
+            if advised is not None:
+                advised.appointment = current
+                advised.save()
             if notify:
                 outbox.queue(current, outbox.Kind.MOVED)
             if by is None:

@@ -24,7 +24,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings import booking, consent
+from bookings import booking, consent, race
 from bookings.booking import ClientDetails
 from bookings.models import (
     Appointment,
@@ -71,6 +71,8 @@ def book_online(
     therapist: Therapist | None,
     key: UUID,
     policy: BookingPolicy | None = None,
+    race_date: date | None = None,
+    go_ahead: race.GoAhead | None = None,
 ) -> booking.Booked:
     """Book a runner in from the public form; a lost race raises SlotTaken, writing nothing.
 
@@ -86,6 +88,8 @@ def book_online(
         key=key,
         policy=policy,
         terms=consent.TERMS_VERSION,
+        race_date=race_date,
+        go_ahead=go_ahead,
     )
 
 
@@ -193,3 +197,58 @@ def _apply(intake: RunnerIntake, answers: IntakeAnswers, *, replace: bool) -> No
         intake.next_race_distance = ""
     if RunnerIntake.Area.OTHER not in intake.tight_areas:
         intake.other_area = ""
+
+
+def record_race(
+    *, appointment: Appointment, race_date: date, distance: str, now: datetime
+) -> RunnerIntake:
+    """Save the runner's next race (asked in one line on the confirmation page) to the intake,
+    as a merge like every intake given from there, its change recorded."""
+    return record_intake(
+        appointment=appointment,
+        answers=IntakeAnswers(next_race_date=race_date, next_race_distance=distance),
+        now=now,
+    )
+
+
+def book_suggested(
+    *,
+    client: Client,
+    rule_id: int,
+    start: datetime,
+    race_date: date,
+    now: datetime,
+    key: UUID,
+    policy: BookingPolicy,
+) -> booking.Booked:
+    """Book one tap on a suggested time for the runner's race, through the same guard as any
+    online booking; a time outside every suggestion raises NotSuggested, writing nothing.
+
+    The same tap sent twice returns the first booking (``created=False``).
+    """
+    done = Appointment.objects.filter(idempotency_key=key).first()
+    if done is not None:
+        if done.client_id != client.pk or done.start != start:
+            raise NotSuggested("This button was already used. Please choose a time again.")
+        return booking.Booked(done, None, created=False)
+    found = race.suggestions(client=client, race_date=race_date, now=now, policy=policy)
+    suggestion = race.suggested(found, rule_id=rule_id, start=start)
+    if suggestion is None:
+        raise NotSuggested(
+            "That time isn't one we suggested for your race, or you already have a session "
+            "booked then. Please choose one of the times below."
+        )
+    return booking.book_appointment(
+        client=client,
+        service_length=suggestion.length,
+        start=start,
+        now=now,
+        key=key,
+        policy=policy,
+        terms=consent.TERMS_VERSION,
+        race_date=race_date,
+    )
+
+
+class NotSuggested(booking.BookingError):
+    """The tapped time is not one the race suggestions offer (tampered, or already booked)."""

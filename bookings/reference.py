@@ -15,7 +15,7 @@ from threading import Lock
 
 from django.db import connection
 
-from bookings.models import AvailabilityVersion, BookingPolicy, Therapist
+from bookings.models import AvailabilityVersion, BookingPolicy, Therapist, TimingRule
 from services.models import Service, ServiceLength
 
 _TOKENS_SQL = f"""
@@ -70,6 +70,17 @@ class Reference:
                 ServiceLength.objects.select_related("service")
                 .filter(pk=pk, service__published=True)
                 .first()
+            ),
+        )
+
+    def timing_rules(self, service_id: int) -> list[TimingRule]:
+        """Return the active timing rules of a service (bookings/race.py), alternatives too."""
+        return self._get(
+            ("timing", service_id),
+            lambda: list(
+                TimingRule.objects.filter(active=True, service_id=service_id).select_related(
+                    "service", "alternative__service"
+                )
             ),
         )
 

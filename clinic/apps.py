@@ -14,6 +14,9 @@ CONTENT_MODELS = [
     "services.ServiceLength",
     "services.Question",
     "bookings.Therapist",
+    # The race rules: the booking steps keep them with the reference data (bookings/reference.py).
+    "bookings.SuggestionRule",
+    "bookings.TimingRule",
 ]
 
 

@@ -338,3 +338,23 @@ DEMO_APPOINTMENTS = [
 
 def price(value: str) -> Decimal:
     return Decimal(value)
+
+
+# Race-aware suggestions (bookings.SuggestionRule): kind, service slug, minutes, window in
+# hours from the race (before it for pre-race, after it for recovery).
+RACE_SUGGESTIONS = [
+    ("pre_race", "sports-massage-for-runners", 30, 72, 120),
+    ("recovery", "sports-massage-for-runners", 60, 48, 72),
+]
+# Timing advice (bookings.TimingRule): service slug, hours before a race, why, and the
+# alternative (service slug, minutes).
+TIMING_RULES = [
+    (
+        "deep-tissue-massage",
+        48,
+        "Deep tissue work can leave your legs sore for a day or two, so we keep it at least "
+        "48 hours away from a race. A light 30-minute sports massage loosens you up without "
+        "the soreness.",
+        ("sports-massage-for-runners", 30),
+    ),
+]

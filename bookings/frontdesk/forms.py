@@ -151,6 +151,12 @@ class BookForm(_TimedForm):
         required=False, initial=True, label="Email the client a confirmation"
     )
     key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    timing_reason = forms.CharField(
+        label="Reason to book it anyway",
+        max_length=200,
+        required=False,
+        help_text="Kept in the appointment's history.",
+    )
 
     field_order = ["client", "first_name", "last_name", "phone", "email", "service_length"]
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import attendance, booking, clock, links, roles, series
+from bookings import attendance, booking, clock, links, race, roles, series
 from bookings.attendance import DeskAction
 from bookings.frontdesk import queries as desk_queries
 from bookings.frontdesk.forms import (
@@ -115,6 +115,7 @@ def book(request: HttpRequest) -> HttpResponse:
     offers, lost_race = [], False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        reason = data["timing_reason"].strip()
         try:
             booked = booking.book_at_desk(
                 client=data["client"],
@@ -126,7 +127,12 @@ def book(request: HttpRequest) -> HttpResponse:
                 key=data["key"],
                 by=request.user,
                 notify=data["notify"],
+                # The clinic's timing advice for the client's race: staff book with a reason.
+                race_date=race.client_race_date(data["client"], now=timezone.now()),
+                go_ahead=race.GoAhead(reason=reason) if reason else None,
             )
+        except race.TimingAdvice as advice:
+            form.add_error("timing_reason", advice.message)
         except booking.SlotTaken as error:
             form.add_error(None, error.message)
             offers, lost_race = offers_of(error), True

@@ -19,6 +19,7 @@ from bookings.models.clients import (
 )
 from bookings.models.nudges import NudgeSettings, NudgeToken
 from bookings.models.outbox import ClientMessage
+from bookings.models.race import SuggestionRule, TimingRule
 from bookings.models.records import ClientChange, Fee, Payment, PaymentMethod
 from bookings.models.schedule import (
     AvailabilityVersion,
@@ -60,8 +61,10 @@ __all__ = [
     "Room",
     "RunnerIntake",
     "Series",
+    "SuggestionRule",
     "Therapist",
     "TimeOff",
+    "TimingRule",
     "TsTzRange",
     "WaitlistEntry",
     "WaitlistHold",

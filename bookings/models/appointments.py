@@ -291,6 +291,8 @@ class AppointmentChange(models.Model):
         FEE_WAIVED = "fee_waived", "Fee waived"
         MERGED = "merged", "Client records merged"
         RECEIPT_SENT = "receipt_sent", "Receipt emailed"
+        TIMING_READ = "timing_read", "Race timing advice read"
+        TIMING_OVERRIDDEN = "timing_staff", "Race timing advice overridden"
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="changes")
     at = models.DateTimeField(default=timezone.now)

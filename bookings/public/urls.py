@@ -4,6 +4,7 @@ from bookings.public import views as public
 from bookings.public import views_intake as intake
 from bookings.public import views_manage as manage
 from bookings.public import views_nudges as nudges
+from bookings.public import views_race as race
 from bookings.public import views_series as block
 from bookings.public import views_waitlist as waitlist
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("booked/<uuid:key>/", public.booked, name="booked"),
     path("series/", block.book, name="series"),
     path("series/<uuid:key>/", block.booked, name="series_booked"),
+    path("booked/<uuid:key>/race/", race.race_date, name="race"),
     # From the emails.
     path("manage/<str:token>/", manage.manage, name="manage"),
     path("manage/<str:token>/move/", manage.move, name="move"),
@@ -25,12 +27,14 @@ urlpatterns = [
     path("manage/<str:token>/move/confirm/", manage.move_confirm, name="move_confirm"),
     path("manage/<str:token>/cancel/", manage.cancel, name="cancel"),
     path("manage/<str:token>/intake/", intake.intake, name="intake"),
+    path("manage/<str:token>/suggested/", race.suggested, name="suggested"),
     path("manage/<str:token>/calendar.ics", manage.calendar_file, name="calendar"),
     path("nudges/stopped/", nudges.nudges_stopped, name="nudges_stopped"),
     path("nudges/off/<str:token>/", nudges.nudges_off, name="nudges_off"),
     path("find/", manage.find, name="find"),
     path("find/sent/", manage.find_sent, name="find_sent"),
     path("mine/", manage.my_bookings, name="my_bookings"),
+    path("mine/suggested/", race.mine_suggested, name="mine_suggested"),
     # Before the link's route: a booking's id is all digits, a link's token never is.
     path("mine/<int:pk>/", manage.open_booking, name="open_booking"),
     path("mine/<str:token>/", manage.open_find_link, name="find_link"),

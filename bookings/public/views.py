@@ -24,12 +24,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bookings import booking, consent, online, reference, waitlist
+from bookings import booking, consent, online, race, reference, waitlist
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Therapist
 from bookings.public import picker
 from bookings.public.forms import Choice, ChoiceForm, DetailsForm
 from bookings.public.forms_series import RepeatForm
+from bookings.public.race_forms import TimingForm
+from bookings.public.race_pages import ADVICE_UNREAD, race_context, timing_advice
 from clinic import page_cache
 from clinic.models import ClinicProfile
 from clinic.ratelimit import limit_posts
@@ -69,6 +71,7 @@ def _read(request: HttpRequest) -> tuple[Choice, datetime, BookingPolicy]:
     now, lookup = timezone.now(), reference.Reference()  # one query: are the kept copies good
     # Read with the same query; the pages that keep their rendering need it.
     request.content_token = lookup.content_token
+    request.reference = lookup  # the timing advice reads its rules with the same lookup
     policy = lookup.policy()
     choice = ChoiceForm(request.GET, now=now, policy=policy, lookup=lookup).choice()
     if choice.length is not None and not choice.has_therapist and "therapist" not in choice.errors:
@@ -239,6 +242,7 @@ def details(request: HttpRequest) -> HttpResponse:
     wanted = picker.Request(choice.length, choice.therapist, policy, now)
     today = timezone.localdate(now)
     context = {"policy": policy, "treatment_text": consent.TREATMENT_TEXT}
+    context |= timing_advice(request, choice)
     if request.method == "GET":
         if not picker.is_free(wanted, choice.start):
             message = "Sorry, that time is no longer free. Please choose another."
@@ -261,7 +265,7 @@ def details(request: HttpRequest) -> HttpResponse:
     if "confirm" not in request.POST:
         template = "book_details" if "edit" in request.POST else "book_review"
         return _page(request, f"bookings/{template}.html", choice, context, 200)
-    return _book(request, choice, form, now, policy)
+    return _book(request, choice, form, now, policy, context)
 
 
 def _issue(request: HttpRequest, key: UUID) -> None:
@@ -272,7 +276,12 @@ def _issue(request: HttpRequest, key: UUID) -> None:
 
 
 def _book(
-    request: HttpRequest, choice: Choice, form: DetailsForm, now: datetime, policy: BookingPolicy
+    request: HttpRequest,
+    choice: Choice,
+    form: DetailsForm,
+    now: datetime,
+    policy: BookingPolicy,
+    context: dict,
 ) -> HttpResponse:
     """Book the reviewed details; show the confirmation, or the nearest free times."""
     key: UUID = form.cleaned_data["key"]
@@ -285,7 +294,15 @@ def _book(
             therapist=choice.therapist,
             key=key,
             policy=policy,
+            # Only a session the advice covers is checked again (its rules read afresh).
+            race_date=context.get("race_date"),
+            go_ahead=context.get("go_ahead"),
         )
+    except race.TimingAdvice as advice:
+        # The rules may have changed since the page was read: show the ones that applied.
+        context.setdefault("advice", advice.rules)
+        context.setdefault("timing_form", TimingForm()).add_error("timing_ok", ADVICE_UNREAD)
+        return _page(request, "bookings/book_details.html", choice, context, 422)
     except booking.BookingError as taken:
         offers = [picker.slot(offer.start) for offer in taken.alternatives]
         params = choice.params(upto="time")
@@ -319,6 +336,13 @@ def _book(
 @require_safe
 def booked(request: HttpRequest, key: UUID) -> HttpResponse:
     """Show the confirmation of a booking made in this browser session."""
+    return confirmation(request, key)
+
+
+def confirmation(
+    request: HttpRequest, key: UUID, more: dict | None = None, status: int = 200
+) -> HttpResponse:
+    """Return the confirmation page of booking `key`, with `more` context (the race form)."""
     token = request.session.get(BOOKED, {}).get(str(key))
     appointment = token and booking.appointment_for_token(token, now=timezone.now())
     if not appointment:
@@ -333,8 +357,10 @@ def booked(request: HttpRequest, key: UUID) -> HttpResponse:
         "policy": BookingPolicy.load(),
         "links": outside_links(appointment, ClinicProfile.load()),
         "emailed": request.session.get(EMAILED, {}).get(str(key), ""),
+        "key": key,
     }
-    return render(request, "bookings/book_confirmed.html", context)
+    context |= race_context(request, appointment, token, more, booker=True)
+    return render(request, "bookings/book_confirmed.html", context, status=status)
 
 
 def outside_links(appointment: Appointment, clinic: ClinicProfile) -> dict[str, str]:

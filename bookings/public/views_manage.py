@@ -19,13 +19,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import booking, calendar, clock, links, outbox, series, tokens
+from bookings import booking, calendar, clock, links, outbox, race, series, tokens
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Client, Therapist
 from bookings.public import manage_series as block
 from bookings.public import picker
 from bookings.public.forms import ANY, CancelForm, Choice, ChoiceForm, FindForm, StartForm
-from bookings.public.views import WINDOW
+from bookings.public.race_forms import TimingForm
+from bookings.public.race_pages import ADVICE_UNREAD, move_advice, race_context
+from bookings.public.views import BOOKED, WINDOW
 from bookings.tokens import FindLinkRefused, was_issued
 from clinic import ratelimit
 
@@ -147,7 +149,11 @@ def _move_page(
 @require_safe
 @_with_appointment
 def manage(request: HttpRequest, appointment: Appointment, token: str) -> HttpResponse:
-    return _detail(request, _context(appointment, token))
+    context = _context(appointment, token)
+    if not context["cancelled"]:
+        booker = token in request.session.get(BOOKED, {}).values()
+        context |= race_context(request, appointment, token, booker=booker)
+    return _detail(request, context)
 
 
 @require_safe
@@ -210,6 +216,8 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
         return _move_page(request, context, form.day, message, bad, all_times=True)
     start = form.cleaned_data["start"]
     context["start"] = start
+    booker = token in request.session.get(BOOKED, {}).values()
+    context |= move_advice(request, appointment, context["move_length"], start, booker=booker)
     if request.method == "GET":
         wanted = _move_request(context)
         if not picker.is_free(wanted, start):
@@ -227,7 +235,13 @@ def move_confirm(request: HttpRequest, appointment: Appointment, token: str) -> 
             therapist=context["move_therapist"],
             any_therapist=context["move_therapist"] is None,
             service_length=context["move_length"],
+            race_date=context.get("race_date"),
+            go_ahead=context.get("go_ahead"),
         )
+    except race.TimingAdvice as advice:
+        context.setdefault("advice", advice.rules)
+        context.setdefault("timing_form", TimingForm()).add_error("timing_ok", ADVICE_UNREAD)
+        return render(request, "bookings/manage_move_confirm.html", context, status=422)
     except booking.ChangeNotAllowed as refused:
         return _detail(request, context, refused.message, 409)
     except booking.BookingError as taken:
@@ -365,7 +379,11 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     email = _email_or_refusal(request)
     if isinstance(email, HttpResponse):
         return email
-    return render(request, "bookings/lookup_list.html", {"appointments": _upcoming(email)})
+    context = {"appointments": _upcoming(email)}
+    if client := Client.objects.with_email(email).first():
+        context |= race_context(request, None, None, booker=False, client=client)
+        context["suggest_action"] = reverse("bookings:mine_suggested")
+    return render(request, "bookings/lookup_list.html", context)
 
 
 @require_POST

@@ -187,6 +187,37 @@ def staff_sessions() -> tuple[Appointment, Appointment]:
     return later, under_way
 
 
+def test_the_race_card_and_timing_advice_have_no_serious_violation(site, demo, phone: Page):
+    from tests.browser.journeys import first_time_runner
+    from tests.browser.test_race import next_race_day, race_card
+
+    found: dict[str, list[str]] = {}
+    first_time_runner(phone, site, email="racer@example.com")
+    audit(phone, found, "confirmation: the race question")
+    phone.get_by_role("button", name="Suggest sessions for my race").click()
+    expect(phone.locator(".invalid-feedback")).to_be_visible()
+    audit(phone, found, "confirmation: the race question with an error")
+    race_day = next_race_day()
+    phone.get_by_label("When's your next race?").fill(race_day.isoformat())
+    phone.get_by_role("button", name="Suggest sessions for my race").click()
+    expect(race_card(phone)).to_be_visible()
+    audit(phone, found, "confirmation: the suggested sessions")
+    # A tampered tap: the page saying why nothing was booked.
+    phone.locator(".race-times input[name=start]").first.evaluate("(e) => e.value = 'soon'")
+    phone.locator(".race-times button").first.click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("We couldn't book that")
+    audit(phone, found, "a tap refused")
+    # The timing advice: deep tissue the day before the race.
+    deep = Service.objects.get(slug="deep-tissue-massage").lengths.first()
+    the_day_before = race_day - timedelta(days=1)
+    phone.goto(f"{site}/book/time/?length={deep.pk}&therapist=any&day={the_day_before}")
+    phone.locator("#times").get_by_role("link").first.click()
+    expect(phone.get_by_role("heading", name=re.compile("A word before you book"))).to_be_visible()
+    audit(phone, found, "details: the timing advice")
+
+    assert found == {}, report(found)
+
+
 def test_every_front_desk_page_has_no_serious_violation_on_a_laptop(site, demo, laptop: Page):
     found: dict[str, list[str]] = {}
     later, under_way = staff_sessions()

@@ -22,7 +22,9 @@ from bookings.models import (
     ClinicClosure,
     Room,
     RunnerIntake,
+    SuggestionRule,
     Therapist,
+    TimingRule,
     WeeklyHours,
 )
 from clinic import demo_content as demo
@@ -83,6 +85,7 @@ class Command(BaseCommand):
             room.services.set([services[slug] for slug in slugs])
 
         BookingPolicy.objects.update_or_create(pk=1, defaults=demo.BOOKING_POLICY)
+        self.load_race_rules(services)
         for day, name in demo.CLOSURES:
             ClinicClosure.objects.update_or_create(date=day, defaults={"name": name})
 
@@ -110,6 +113,26 @@ class Command(BaseCommand):
                 + (f", {booked} demo appointments." if options["appointments"] else ".")
             )
         )
+
+    @staticmethod
+    def load_race_rules(services: dict) -> None:
+        """Suggest a pre-race and a recovery session, and keep deep tissue from race week."""
+        for kind, slug, minutes, since, until in demo.RACE_SUGGESTIONS:
+            SuggestionRule.objects.update_or_create(
+                kind=kind,
+                service_length=services[slug].lengths.get(minutes=minutes),
+                defaults={"min_hours": since, "max_hours": until, "active": True},
+            )
+        for slug, hours, explanation, (other, minutes) in demo.TIMING_RULES:
+            TimingRule.objects.update_or_create(
+                service=services[slug],
+                hours_before_race=hours,
+                defaults={
+                    "explanation": explanation,
+                    "alternative": services[other].lengths.get(minutes=minutes),
+                    "active": True,
+                },
+            )
 
     @staticmethod
     def load_pages(services: dict, therapists: dict) -> None:

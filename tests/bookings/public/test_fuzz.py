@@ -81,11 +81,18 @@ FIELDS = [
     "session-2",
     "book",
     "rest",
+    # The race: its date, a suggestion's one tap, a timing rule's tick.
+    "race_date",
+    "distance",
+    "rule",
+    "start",
+    "timing_ok",
 ]
 STEPS = ["", "therapist/", "time/", "times/", "details/", "find/", "find/sent/", "series/"]
+STEPS += ["mine/suggested/"]
 TOKENED = ["manage/{}/", "manage/{}/move/", "manage/{}/move/times/", "manage/{}/move/confirm/"]
 TOKENED += ["manage/{}/cancel/", "manage/{}/calendar.ics", "mine/{}/", "mine/{}/1/"]
-TOKENED += ["manage/{}/intake/"]
+TOKENED += ["manage/{}/intake/", "manage/{}/suggested/"]
 
 
 def params(names: list[str], known: dict) -> st.SearchStrategy[dict]:

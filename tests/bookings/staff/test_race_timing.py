@@ -1,0 +1,68 @@
+"""A desk booking inside the clinic's race timing advice: refused with the advice until the
+desk gives a reason, which the appointment's history keeps with who gave it."""
+
+import uuid
+from datetime import date
+
+import pytest
+
+from bookings.models import Appointment
+from tests.bookings.race_fixtures import give_race, make_timing_rule
+from tests.bookings.staff.conftest import NOW
+from tests.factories import make_client
+
+RACE = date(2026, 6, 17)  # Wednesday: a Tuesday 10:00 session is inside the 48 hours
+
+
+@pytest.fixture
+def runner(clinic, clock):
+    client = make_client(first_name="Sam", last_name="Rivera", email="sam@example.com")
+    give_race(client, RACE, now=NOW)
+    make_timing_rule(clinic.service)
+    return client
+
+
+def form(clinic, runner, **fields) -> dict:
+    return {
+        "client": runner.pk,
+        "service_length": clinic.length.pk,
+        "therapist": clinic.ana.pk,
+        "day": date(2026, 6, 16).isoformat(),
+        "time": "10:00",
+        "notify": "",
+        "key": str(uuid.uuid4()),
+        **fields,
+    }
+
+
+def test_the_desk_is_told_the_advice_and_books_only_with_a_reason(desk, desk_user, clinic, runner):
+    refused = desk.post("/staff/book/", form(clinic, runner))
+
+    assert refused.status_code == 422
+    text = refused.content.decode()
+    assert "Their race is on" in text and "give a reason" in text
+    assert 'name="timing_reason"' in text
+    assert not Appointment.objects.exists()
+
+    booked = desk.post("/staff/book/", form(clinic, runner, timing_reason="Coach's request"))
+
+    assert booked.status_code == 303
+    line = Appointment.objects.get().changes.get(action="timing_staff")
+    assert (line.by, line.reason) == (desk_user, "Coach's request")
+    assert line.details["race_date"] == RACE.isoformat()
+
+
+def test_a_session_clear_of_the_race_books_as_usual(desk, clinic, runner):
+    response = desk.post("/staff/book/", form(clinic, runner, day="2026-06-18"))  # after it
+
+    assert response.status_code == 303
+    appointment = Appointment.objects.get()
+    assert list(appointment.changes.values_list("action", flat=True)) == ["booked"]
+    assert "timing_reason" not in desk.get("/staff/book/").content.decode()
+
+
+def test_an_overlong_reason_is_refused_beside_the_field(desk, clinic, runner):
+    response = desk.post("/staff/book/", form(clinic, runner, timing_reason="x" * 201))
+
+    assert response.status_code == 422
+    assert not Appointment.objects.exists()
