@@ -13,6 +13,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.http import HttpRequest
 
 from bookings import clock, roles
 from bookings.attendance import DeskAction
@@ -102,6 +103,22 @@ class DayForm(forms.Form):
 
 class ClientSearchForm(forms.Form):
     q = forms.CharField(label="Name, email or phone", max_length=100, required=False)
+
+
+def client_search(request: HttpRequest) -> tuple[ClientSearchForm, str]:
+    """Return the client search form of `request` and its cleaned term ("" if none).
+
+    The term comes from a POST body only: a name, email or phone in a query string would
+    stay in browser history, proxies' logs and Referer headers. A POST is a search when it
+    carries ``q``, which no booking or merge form has.
+    """
+    search = ClientSearchForm(request.POST if is_client_search(request) else None)
+    return search, search.cleaned_data["q"].strip() if search.is_valid() else ""
+
+
+def is_client_search(request: HttpRequest) -> bool:
+    """Return whether `request` is a client search sent to a page that also books."""
+    return request.method == "POST" and "q" in request.POST
 
 
 class _TimedForm(forms.Form):

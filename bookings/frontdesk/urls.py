@@ -43,7 +43,7 @@ urlpatterns = [
     path("appointments/<int:pk>/receipt/email/", staff_records.receipt_email, name="receipt_email"),
     # Clients.
     path("clients/", staff_clients.clients, name="clients"),
-    path("clients/search/", staff_appointments.client_search, name="client_search"),
+    path("clients/search/", staff_appointments.live_client_search, name="client_search"),
     path("clients/<int:pk>/", staff_clients.client, name="client"),
     path("clients/<int:pk>/notes/", staff_clients.client_notes, name="client_notes"),
     path("clients/<int:pk>/contact/", staff_clients.client_contact, name="client_contact"),

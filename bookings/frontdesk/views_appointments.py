@@ -25,9 +25,10 @@ from bookings.frontdesk.forms import (
     BlockTimeForm,
     BookForm,
     CancelForm,
-    ClientSearchForm,
     MoveForm,
     StatusForm,
+    client_search,
+    is_client_search,
 )
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Client, Therapist
@@ -102,8 +103,7 @@ def _refusal(form, offers: list[dict], status: int) -> JsonResponse:
 @roles.staff_required(roles.MANAGE_BOOKINGS)
 @require_http_methods(GET_POST)
 def book(request: HttpRequest) -> HttpResponse:
-    search = ClientSearchForm(request.GET)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
+    search, query = client_search(request)
     chosen = None
     if (client_id := request.GET.get("client", "")).isdigit():
         chosen = Client.objects.filter(pk=client_id).first()
@@ -111,9 +111,10 @@ def book(request: HttpRequest) -> HttpResponse:
     therapist = None
     if "therapist" in initial:
         therapist = Therapist.objects.active().filter(pk=initial["therapist"]).first()
-    form = BookForm(request.POST or None, initial=initial, therapist=therapist)
+    booking_post = request.method == "POST" and not is_client_search(request)
+    form = BookForm(request.POST if booking_post else None, initial=initial, therapist=therapist)
     offers, lost_race = [], False
-    if request.method == "POST" and form.is_valid():
+    if booking_post and form.is_valid():
         data = form.cleaned_data
         try:
             booked = booking.book_at_desk(
@@ -165,11 +166,11 @@ def book(request: HttpRequest) -> HttpResponse:
 
 
 @roles.staff_required(roles.MANAGE_BOOKINGS)
-@require_safe
-def client_search(request: HttpRequest) -> HttpResponse:
-    """Return the clients matching ``q`` as choices for the booking panel (a fragment)."""
-    search = ClientSearchForm(request.GET)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
+@require_POST
+def live_client_search(request: HttpRequest) -> HttpResponse:
+    """Return the clients matching the posted ``q`` as choices for the booking panel (a
+    fragment). POST, so the term typed stays out of every URL."""
+    _search, query = client_search(request)
     results = desk_queries.search_clients(query, limit=8) if len(query) >= 2 else []
     context = {"query": query, "results": results}
     return render(request, "staff/includes/client_choices.html", context)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from bookings import checkout, client_data, client_records, links, roles
 from bookings.frontdesk import queries as desk_queries
-from bookings.frontdesk.forms import ClientSearchForm, StaffNotesForm
+from bookings.frontdesk.forms import StaffNotesForm, client_search
 from bookings.frontdesk.forms_records import ContactForm, contact_version
 from bookings.http import see_other
 from bookings.models import AppointmentChange, Client, ClientChange, RunnerIntake
@@ -44,10 +44,13 @@ class EraseForm(forms.Form):
 
 
 @roles.staff_required(roles.MANAGE_CLIENTS)
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def clients(request: HttpRequest) -> HttpResponse:
-    search = ClientSearchForm(request.GET)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
+    """Show who is coming in and who was seen (GET), or the clients a search finds (POST).
+
+    A search is rendered, not redirected: the term then lives in the request body only.
+    """
+    search, query = client_search(request)
     recent, upcoming = ([], []) if query else desk_queries.clients_around(now=timezone.now())
     context = {
         "search": search,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from bookings import booking, checkout, client_records, clock, receipts, roles
 from bookings.frontdesk import queries as desk_queries
-from bookings.frontdesk.forms import ClientSearchForm
+from bookings.frontdesk.forms import client_search, is_client_search
 from bookings.frontdesk.forms_records import (
     FeeForm,
     MergeForm,
@@ -170,16 +170,17 @@ def receipt_email(request: HttpRequest, pk: int) -> HttpResponse:
 @roles.staff_required(roles.MANAGE_CLIENTS)
 @require_http_methods(GET_POST)
 def client_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    """Find a duplicate of this client (GET), then merge it into this record (POST)."""
+    """Find a duplicate of this client (a search POST), then merge it into this record
+    (POST)."""
     keep = get_object_or_404(Client, pk=pk)
-    search = ClientSearchForm(request.GET)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
+    search, query = client_search(request)
     chosen = None
     if (other := request.GET.get("duplicate", "")).isdigit():
         chosen = Client.objects.filter(pk=other, erased_at__isnull=True).exclude(pk=pk).first()
-    form = MergeForm(request.POST or None, initial={"duplicate": chosen})
+    merge_post = request.method == "POST" and not is_client_search(request)
+    form = MergeForm(request.POST if merge_post else None, initial={"duplicate": chosen})
     status = 200
-    if request.method == "POST":
+    if merge_post:
         status = 422
         if form.is_valid():
             duplicate = form.cleaned_data["duplicate"]
