@@ -221,10 +221,8 @@ def book_at_desk(
         if earlier.start != start:
             raise BookingError("This form was already used for another booking. Start anew.")
         return Booked(earlier, None, created=False)
-    if client is None and details is None:
-        raise ValueError("book_at_desk needs a client or the details of a new one")
     return book_appointment(
-        client=client or details,
+        client=_desk_client(client, details),
         service_length=service_length,
         start=start,
         now=now,
@@ -256,12 +254,12 @@ def book_walk_in(
     cap), and the exclusion constraints decide a race. The same form sent twice returns the
     first walk-in with ``created=False``.
     """
+    booked_for = _desk_client(client, details)
     if (earlier := _booked_with(key)) is not None:
         return Booked(earlier, None, created=False)
     policy = staff_policy(policy or BookingPolicy.load())
     start = walk_in_start(now, policy)
     with transaction.atomic():
-        client = _desk_client(client, details)
         try:
             # The engine's clock stands at the slot's start, so the slot itself is bookable.
             therapist_id, room_id = confirm_offer(
@@ -292,7 +290,7 @@ def book_walk_in(
         # walk-in's uncommitted row in the exclusion check, and the two could deadlock.
         return _insert_with_room_retry(
             _NewBooking(
-                client,
+                booked_for,
                 service_length,
                 start,
                 therapist,
@@ -310,18 +308,12 @@ def book_walk_in(
         )
 
 
-def _desk_client(client: Client | None, details: ClientDetails | None) -> Client:
-    """Return `client`, or the client with the details typed at the desk (found or new)."""
-    if client is not None:
-        return client
-    if details is None:
+def _desk_client(client: Client | None, details: ClientDetails | None) -> Client | ClientDetails:
+    """Return who a desk booking is for: `client`, or the `details` typed for a new one,
+    which the booking's own transaction finds or creates (so a refusal keeps no client)."""
+    if client is None and details is None:
         raise ValueError("a desk booking needs a client or the details of a new one")
-    return find_or_create_client(
-        first_name=details.first_name,
-        last_name=details.last_name,
-        email=details.email,
-        phone=details.phone,
-    )
+    return client or details
 
 
 @dataclass(frozen=True, slots=True)

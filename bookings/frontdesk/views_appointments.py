@@ -9,6 +9,7 @@ appointment, the second is told what happened instead of silently undoing the fi
 import re
 from collections.abc import Callable
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import transaction
@@ -44,6 +45,20 @@ def offers_of(error: booking.BookingError) -> list[dict]:
         {"start": offer.start, "therapist": names.get(offer.therapist_id)}
         for offer in error.alternatives
     ]
+
+
+def client_pick(request: HttpRequest, chosen: Client | None, *keep: str) -> dict:
+    """Return the context of the client block (staff/includes/client_pick.html): the client
+    `chosen` by id, or what the posted search found, and the `keep` parameters of the page's
+    query string (therapist, start: never anything personal) for its links."""
+    search, query = client_search(request)
+    return {
+        "chosen": chosen,
+        "search": search,
+        "query": query,
+        "results": desk_queries.search_clients(query) if query and not chosen else [],
+        "keep": urlencode({name: request.GET[name] for name in keep if request.GET.get(name)}),
+    }
 
 
 def _book_initial(request: HttpRequest) -> dict:
@@ -103,7 +118,6 @@ def _refusal(form, offers: list[dict], status: int) -> JsonResponse:
 @roles.staff_required(roles.MANAGE_BOOKINGS)
 @require_http_methods(GET_POST)
 def book(request: HttpRequest) -> HttpResponse:
-    search, query = client_search(request)
     chosen = None
     if (client_id := request.GET.get("client", "")).isdigit():
         chosen = Client.objects.filter(pk=client_id).first()
@@ -152,10 +166,7 @@ def book(request: HttpRequest) -> HttpResponse:
         "picked": picked,
         "picked_list": [picked] if picked else [],
         "form": form,
-        "search": search,
-        "query": query,
-        "results": desk_queries.search_clients(query) if query and not chosen else [],
-        "chosen": chosen,
+        **client_pick(request, chosen, "therapist", "start"),
         "offers": offers,
         "panel": panel,
         "for_therapist": therapist,

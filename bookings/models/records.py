@@ -12,43 +12,28 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from bookings import clock
 from bookings.models.appointments import Appointment
 from bookings.models.clients import Client
+from bookings.models.history import ChangeRecord
 
 MONEY = {"max_digits": 8, "decimal_places": 2}
 
 
-class ClientChange(models.Model):
-    """One change to a client's record: contact details edited, or a duplicate merged in.
-
-    ``details`` holds ``{"field": [before, after]}`` for edits, and what moved for merges;
-    never intake or health details.
-    """
+class ClientChange(ChangeRecord):
+    """One change to a client's record: contact details edited (``details`` as
+    ``{"field": [before, after]}``), or a duplicate merged in (what moved)."""
 
     class Action(models.TextChoices):
         EDITED = "edited", "Contact details edited"
         MERGED = "merged", "Duplicate merged in"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="record_changes")
-    at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     action = models.CharField(max_length=10, choices=Action.choices)
-    details = models.JSONField(default=dict, blank=True)
     # Where the change was made: "client page", "admin".
     door = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()} at {clock.moment(self.at)}"
-
-    @property
-    def actor(self) -> str:
-        return self.by.get_username() if self.by else "Unknown"
 
 
 class PaymentMethod(models.TextChoices):
