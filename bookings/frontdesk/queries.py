@@ -130,6 +130,11 @@ def clinic_day(day: date) -> ClinicDay:
     return ClinicDay(day, closure, opening, shown, not_held)
 
 
+def time_off_ahead(therapist: Therapist, *, now: datetime, limit: int = 30) -> list[TimeOff]:
+    """Return `therapist`'s time off not yet over, soonest first."""
+    return list(TimeOff.objects.filter(therapist=therapist, end__gt=now).order_by("start")[:limit])
+
+
 def therapist_days(
     therapist: Therapist, first: date, days: int, *, active_only: bool = False
 ) -> list[TherapistDay]:

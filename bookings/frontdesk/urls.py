@@ -67,5 +67,10 @@ urlpatterns = [
     path("me/", staff.my_schedule, name="my_schedule"),
     path("me/calendar/", staff.my_calendar, name="my_calendar"),
     path("me/time-off/", staff_records.my_time_off, name="my_time_off"),
+    path(
+        "me/time-off/<int:pk>/remove/",
+        staff_records.my_time_off_remove,
+        name="my_time_off_remove",
+    ),
     path("feed/<slug:token>.ics", staff.feed, name="feed"),
 ]

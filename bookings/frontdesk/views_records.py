@@ -239,3 +239,22 @@ def my_time_off(request: HttpRequest, therapist: Therapist) -> HttpResponse:
             )
             return see_other(reverse("staff:my_schedule"))
     return schedule_page(request, therapist, time_off_form=form, status=422)
+
+
+@therapist_required
+@require_POST
+def my_time_off_remove(request: HttpRequest, therapist: Therapist, pk: int) -> HttpResponse:
+    """Remove time off the therapist entered themselves, before it starts."""
+    try:
+        removed = booking.remove_time_off(
+            therapist=therapist, time_off_id=pk, by=request.user, now=timezone.now()
+        )
+    except booking.BookingError as error:
+        messages.error(request, f"{error.message} Nothing was changed.")
+        return schedule_page(request, therapist, status=409)
+    messages.success(
+        request,
+        f"Time off removed: {clock.moment(removed.start, year=False)} to "
+        f"{clock.moment(removed.end, year=False)}. You can be booked in that time again.",
+    )
+    return see_other(reverse("staff:my_schedule"))

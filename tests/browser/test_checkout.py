@@ -1,5 +1,6 @@
 """The front desk completes a session with a card payment and prints the receipt; the desk's
-record pages and a therapist's time-off form pass axe-core."""
+record pages and a therapist's time-off form pass axe-core; a therapist removes their own
+time off."""
 
 import re
 from datetime import timedelta
@@ -8,8 +9,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from bookings.models import Appointment, Payment, Room, Therapist
+from bookings.models import Appointment, Payment, Room, Therapist, TimeOff, TimeOffChange
 from tests.browser.test_accessibility import audit, report
+from tests.browser.test_calendar import shoot
 from tests.browser.test_staff import sign_in
 from tests.factories import make_client
 
@@ -95,3 +97,30 @@ def test_a_therapist_is_told_why_time_off_was_refused_on_a_phone(site, demo, pho
     expect(phone.get_by_text("Your time off must end after it starts.")).to_be_visible()
     audit(phone, found, "my schedule, time off refused")
     assert found == {}, report(found)
+
+
+def test_a_therapist_adds_time_off_then_removes_it_on_a_phone(site, demo, phone: Page):
+    found: dict[str, list[str]] = {}
+    later = (timezone.localdate() + timedelta(days=10)).isoformat()
+    sign_in(phone, site, "therapist", "clinic-therapist-demo")
+    for field, value in (("From (date)", later), ("Until (date)", later)):
+        phone.get_by_label(field).fill(value)
+    phone.get_by_label("From (time)").fill("06:00")
+    phone.get_by_label("Until (time)").fill("07:00")
+    phone.get_by_label("Reason").fill("Long run")
+    phone.get_by_role("button", name="Save time off").click()
+
+    expect(phone.get_by_role("status")).to_contain_text("Time off saved")
+    item = phone.locator(".time-off-item", has_text="Long run")
+    expect(item).to_be_visible()
+    shoot(phone, "time-off-ahead")
+    audit(phone, found, "my schedule, time off ahead")
+    item.get_by_role("button", name=re.compile("^Remove")).click()
+
+    expect(phone.get_by_role("status")).to_contain_text("Time off removed")
+    expect(phone.locator(".time-off-item", has_text="Long run")).to_have_count(0)
+    shoot(phone, "time-off-removed")
+    audit(phone, found, "my schedule, time off removed")
+    assert found == {}, report(found)
+    assert not TimeOff.objects.filter(reason="Long run").exists()
+    assert TimeOffChange.objects.filter(action="removed").count() == 1

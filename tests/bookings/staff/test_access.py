@@ -57,6 +57,7 @@ ACCESS: dict[str, set[str] | str] = {
     "my_schedule": {"therapist"},  # needs a linked therapist profile
     "my_calendar": {"therapist"},
     "my_time_off": {"therapist"},
+    "my_time_off_remove": {"therapist"},  # their own entries only
 }
 
 
