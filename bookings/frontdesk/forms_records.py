@@ -67,6 +67,25 @@ class PaymentForm(forms.Form):
     )
 
 
+class FeePaymentForm(forms.Form):
+    """The client paid the fee they owe, in full: how they paid."""
+
+    method = forms.ChoiceField(
+        label="Paid by",
+        # No method assumed: the desk says which one took the money.
+        choices=[("", "Choose…"), *PaymentMethod.choices],
+        error_messages={"required": "Choose how the client paid."},
+    )
+    key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        initial=uuid.uuid4,
+        error_messages={
+            "required": "This form expired. Open the page again.",
+            "invalid": "This form expired. Open the page again.",
+        },
+    )
+
+
 class FeeForm(forms.Form):
     amount = MoneyField(label="Fee owed ($)")
 

@@ -39,6 +39,7 @@ urlpatterns = [
     # Checkout: payments, fees, receipts.
     path("appointments/<int:pk>/checkout/", staff_records.checkout_view, name="checkout"),
     path("appointments/<int:pk>/waive-fee/", staff_records.waive_fee, name="waive_fee"),
+    path("appointments/<int:pk>/pay-fee/", staff_records.pay_fee, name="pay_fee"),
     path("appointments/<int:pk>/receipt/", staff_records.receipt, name="receipt"),
     path("appointments/<int:pk>/receipt/email/", staff_records.receipt_email, name="receipt_email"),
     # Clients.

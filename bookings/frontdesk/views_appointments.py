@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import attendance, booking, clock, links, roles
+from bookings import attendance, booking, checkout, clock, links, roles
 from bookings.attendance import DeskAction
 from bookings.frontdesk import queries as desk_queries
 from bookings.frontdesk.forms import (
@@ -31,6 +31,7 @@ from bookings.frontdesk.forms import (
     client_search,
     is_client_search,
 )
+from bookings.frontdesk.forms_records import FeePaymentForm
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Client, Therapist
 from bookings.rules import staff_policy
@@ -241,9 +242,19 @@ def _appointment_page(
             and appointment.start > now
             and bool(appointment.client.email)
         ),
+        **_fee_owed(request, appointment),
         **extra,
     }
     return render(request, "staff/appointment_detail.html", context, status=status)
+
+
+def _fee_owed(request: HttpRequest, appointment: Appointment) -> dict:
+    """Return the fee a missed or late-cancelled session still owes, with the form that
+    marks it paid, for the desk (a session that took place owes none: no query)."""
+    missed = appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
+    if not missed or not request.user.has_perm(roles.MANAGE_BOOKINGS):
+        return {}
+    return {"owed_fee": checkout.owed_fee(appointment), "fee_pay_form": FeePaymentForm()}
 
 
 @roles.staff_required(roles.VIEW_CALENDAR, roles.VIEW_OWN_SCHEDULE, any_of=True)

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from bookings import checkout, client_data, client_records, links, roles
 from bookings.frontdesk import queries as desk_queries
 from bookings.frontdesk.forms import StaffNotesForm, client_search
-from bookings.frontdesk.forms_records import ContactForm, contact_version
+from bookings.frontdesk.forms_records import ContactForm, FeePaymentForm, contact_version
 from bookings.http import see_other
 from bookings.models import AppointmentChange, Client, ClientChange, RunnerIntake
 
@@ -80,9 +80,16 @@ def _client_page(
     contact_form: ContactForm | None = None,
 ) -> HttpResponse:
     intake = RunnerIntake.objects.filter(client=client).first()
+    account = checkout.client_account(client)
+    can_take_payment = request.user.has_perm(roles.MANAGE_BOOKINGS)
+    for fee in account.fees:
+        if fee.owed:
+            # Its own ids: one form per fee owed on the page.
+            fee.pay_form = FeePaymentForm(auto_id=f"id_fee{fee.pk}_%s")
     context = {
         "contact_form": contact_form or ContactForm(client=client),
-        "account": checkout.client_account(client),
+        "account": account,
+        "can_take_payment": can_take_payment,
         "record_changes": list(
             ClientChange.objects.filter(client=client).select_related("by")[:RECENT_CHANGES]
         ),

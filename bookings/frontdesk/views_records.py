@@ -18,6 +18,7 @@ from bookings.frontdesk import queries as desk_queries
 from bookings.frontdesk.forms import client_search, is_client_search
 from bookings.frontdesk.forms_records import (
     FeeForm,
+    FeePaymentForm,
     MergeForm,
     PaymentForm,
     TimeOffForm,
@@ -47,7 +48,11 @@ def _checkout_page(
     request: HttpRequest, appointment: Appointment, *, status: int = 200, **forms
 ) -> HttpResponse:
     policy = BookingPolicy.load()
-    fee = Fee.objects.filter(appointment=appointment).select_related("waived_by").first()
+    fee = (
+        Fee.objects.filter(appointment=appointment)
+        .select_related("waived_by", "payment__taken_by")
+        .first()
+    )
     payments = list(Payment.objects.filter(appointment=appointment).select_related("taken_by"))
     paid = sum((p.amount for p in payments), checkout.ZERO)
     price = appointment.service_length.price
@@ -65,8 +70,10 @@ def _checkout_page(
         or PaymentForm(initial={"amount": max(price - paid, checkout.ZERO) or None}),
         "fee_form": forms.get("fee_form") or FeeForm(initial={"amount": due[1] if due else None}),
         "waive_form": forms.get("waive_form") or WaiveForm(),
+        "fee_pay_form": forms.get("fee_pay_form") or FeePaymentForm(),
         "policy": policy,
     }
+    context["fee_forms"] = [context["fee_pay_form"], context["waive_form"]]
     return render(request, "staff/checkout.html", context, status=status)
 
 
@@ -139,6 +146,34 @@ def waive_fee(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Fee waived; the reason is in the session's history.")
             return see_other(reverse("staff:checkout", args=[pk]))
     return _checkout_page(request, appointment, status=422, waive_form=form)
+
+
+@roles.staff_required(roles.MANAGE_BOOKINGS)
+@require_POST
+def pay_fee(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that the client paid the fee they owe (from the checkout or client page), then
+    show the receipt."""
+    appointment = _appointment(pk)
+    form = FeePaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            fee = checkout.pay_fee(
+                appointment=appointment,
+                method=form.cleaned_data["method"],
+                by=request.user,
+                now=timezone.now(),
+                key=form.cleaned_data["key"],
+            )
+        except checkout.CheckoutRefused as refused:
+            _refused(form, refused)
+        else:
+            messages.success(
+                request,
+                f"{fee.get_kind_display()} of {checkout.dollars(fee.amount)} paid by "
+                f"{fee.payment.get_method_display().lower()}. Here is the receipt.",
+            )
+            return see_other(reverse("staff:receipt", args=[pk]))
+    return _checkout_page(request, _appointment(pk), status=422, fee_pay_form=form)
 
 
 @roles.staff_required(roles.MANAGE_BOOKINGS)

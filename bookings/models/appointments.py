@@ -240,6 +240,7 @@ class AppointmentChange(ChangeRecord):
         PAID = "paid", "Payment taken"
         FEE_CHARGED = "fee_charged", "Fee recorded"
         FEE_WAIVED = "fee_waived", "Fee waived"
+        FEE_PAID = "fee_paid", "Fee paid"
         MERGED = "merged", "Client records merged"
         RECEIPT_SENT = "receipt_sent", "Receipt emailed"
 

@@ -103,9 +103,18 @@ class Fee(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     waive_reason = models.CharField(max_length=200, blank=True)
+    # The payment that settled it, taken at the desk for the fee's amount.
+    payment = models.OneToOneField(
+        Payment, models.PROTECT, null=True, blank=True, related_name="paid_fee"
+    )
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(waived_at__isnull=True) | models.Q(payment__isnull=True),
+                name="fee_paid_or_waived",
+                violation_error_message="A fee is either paid or waived, not both.",
+            ),
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0),
                 name="fee_amount_positive",
@@ -132,5 +141,5 @@ class Fee(models.Model):
 
     @property
     def owed(self) -> Decimal:
-        """Return what is still owed: the amount, or nothing once waived."""
-        return Decimal("0.00") if self.waived_at else self.amount
+        """Return what is still owed: the amount, or nothing once waived or paid."""
+        return Decimal("0.00") if self.waived_at or self.payment_id else self.amount

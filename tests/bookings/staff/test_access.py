@@ -41,6 +41,7 @@ ACCESS: dict[str, set[str] | str] = {
     "resend_link": DESK,
     "checkout": DESK,
     "waive_fee": DESK,
+    "pay_fee": DESK,
     "receipt": DESK,
     "receipt_email": DESK,
     "clients": DESK,
