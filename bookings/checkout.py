@@ -151,10 +151,7 @@ def pay_fee(
         raise CheckoutRefused("Choose how the client paid.", field="method")
     with transaction.atomic():
         # The appointment's lock orders this against a waive or a second desk paying it.
-        current = _locked(appointment)
-        fee = Fee.objects.select_for_update().filter(appointment=current).first()
-        if fee is None:
-            raise CheckoutRefused("There is no fee recorded for this session.", field="method")
+        current, fee = _locked_fee(appointment, field="method")
         if earlier := _paid_with(key):
             if fee.payment_id == earlier.pk:
                 return fee  # the same form sent twice
@@ -189,6 +186,15 @@ def pay_fee(
         )
         fee.save(update_fields=["payment"])
     return fee
+
+
+def _locked_fee(appointment: Appointment, *, field: str) -> tuple[Appointment, Fee]:
+    """Return `appointment` and its fee, both locked; refuse (about `field`) if none."""
+    current = _locked(appointment)
+    fee = Fee.objects.select_for_update().filter(appointment=current).first()
+    if fee is None:
+        raise CheckoutRefused("There is no fee recorded for this session.", field=field)
+    return current, fee
 
 
 def owed_fee(appointment: Appointment) -> Fee | None:
@@ -284,10 +290,7 @@ def waive_fee(*, appointment: Appointment, reason: str, by: AbstractBaseUser, no
     if not reason:
         raise CheckoutRefused("Say why the fee is waived.", field="reason")
     with transaction.atomic():
-        current = _locked(appointment)
-        fee = Fee.objects.select_for_update().filter(appointment=current).first()
-        if fee is None:
-            raise CheckoutRefused("There is no fee to waive for this session.", field="reason")
+        current, fee = _locked_fee(appointment, field="reason")
         if fee.waived_at is not None:
             raise CheckoutRefused(
                 f"This fee was already waived on {clock.moment(fee.waived_at)}.", field="reason"

@@ -43,6 +43,16 @@ class MoneyField(forms.DecimalField):
             raise ValidationError("Enter an amount more than $0.")
 
 
+def form_key(expired: str) -> forms.UUIDField:
+    """Return the hidden key a payment form is sent with: the same form sent twice (a double
+    click) records one payment; a missing or mangled one says `expired`."""
+    return forms.UUIDField(
+        widget=forms.HiddenInput,
+        initial=uuid.uuid4,
+        error_messages={"required": expired, "invalid": expired},
+    )
+
+
 class PaymentForm(forms.Form):
     amount = MoneyField(label="Amount taken ($)")
     method = forms.ChoiceField(
@@ -57,14 +67,7 @@ class PaymentForm(forms.Form):
         required=False,
         help_text="e.g. the terminal's approval code. No card numbers.",
     )
-    key = forms.UUIDField(
-        widget=forms.HiddenInput,
-        initial=uuid.uuid4,
-        error_messages={
-            "required": "This form expired. Check the amount and send it again.",
-            "invalid": "This form expired. Check the amount and send it again.",
-        },
-    )
+    key = form_key("This form expired. Check the amount and send it again.")
 
 
 class FeePaymentForm(forms.Form):
@@ -76,14 +79,7 @@ class FeePaymentForm(forms.Form):
         choices=[("", "Choose…"), *PaymentMethod.choices],
         error_messages={"required": "Choose how the client paid."},
     )
-    key = forms.UUIDField(
-        widget=forms.HiddenInput,
-        initial=uuid.uuid4,
-        error_messages={
-            "required": "This form expired. Open the page again.",
-            "invalid": "This form expired. Open the page again.",
-        },
-    )
+    key = form_key("This form expired. Open the page again.")
 
 
 class FeeForm(forms.Form):
