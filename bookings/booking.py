@@ -30,6 +30,7 @@ from bookings.models import (
     Series,
     Therapist,
     TimeOff,
+    TimeOffChange,
 )
 from bookings.recheck import (
     check_room,
@@ -237,10 +238,8 @@ def book_at_desk(
         if earlier.start != start:
             raise BookingError("This form was already used for another booking. Start anew.")
         return Booked(earlier, None, created=False)
-    if client is None and details is None:
-        raise ValueError("book_at_desk needs a client or the details of a new one")
     return book_appointment(
-        client=client or details,
+        client=_desk_client(client, details),
         service_length=service_length,
         start=start,
         now=now,
@@ -274,12 +273,12 @@ def book_walk_in(
     cap), and the exclusion constraints decide a race. The same form sent twice returns the
     first walk-in with ``created=False``.
     """
+    booked_for = _desk_client(client, details)
     if (earlier := _booked_with(key)) is not None:
         return Booked(earlier, None, created=False)
     policy = staff_policy(policy or BookingPolicy.load())
     start = walk_in_start(now, policy)
     with transaction.atomic():
-        client = _desk_client(client, details)
         try:
             # The engine's clock stands at the slot's start, so the slot itself is bookable.
             therapist_id, room_id = confirm_offer(
@@ -310,7 +309,7 @@ def book_walk_in(
         # walk-in's uncommitted row in the exclusion check, and the two could deadlock.
         return _insert_with_room_retry(
             _NewBooking(
-                client,
+                booked_for,
                 service_length,
                 start,
                 therapist,
@@ -328,18 +327,12 @@ def book_walk_in(
         )
 
 
-def _desk_client(client: Client | None, details: ClientDetails | None) -> Client:
-    """Return `client`, or the client with the details typed at the desk (found or new)."""
-    if client is not None:
-        return client
-    if details is None:
+def _desk_client(client: Client | None, details: ClientDetails | None) -> Client | ClientDetails:
+    """Return who a desk booking is for: `client`, or the `details` typed for a new one,
+    which the booking's own transaction finds or creates (so a refusal keeps no client)."""
+    if client is None and details is None:
         raise ValueError("a desk booking needs a client or the details of a new one")
-    return find_or_create_client(
-        first_name=details.first_name,
-        last_name=details.last_name,
-        email=details.email,
-        phone=details.phone,
-    )
+    return client or details
 
 
 @dataclass(frozen=True, slots=True)
@@ -677,9 +670,7 @@ def block_time(
                 f"{therapist.name} has a session at {clock.moment(clashes[0].start)} in that "
                 "time. Move or cancel it first."
             )
-        return TimeOff.objects.create(
-            therapist=therapist, start=start, end=end, reason=reason[:200] or "Blocked"
-        )
+        return _add_time_off(therapist, start, end, by=by, reason=reason[:200] or "Blocked")
 
 
 def take_time_off(
@@ -701,9 +692,59 @@ def take_time_off(
             raise BookingError(
                 f"That time covers {sessions}. Ask the front desk to move {plural} first."
             )
-        return TimeOff.objects.create(
-            therapist=therapist, start=start, end=end, reason=reason[:200] or "Time off"
+        return _add_time_off(therapist, start, end, by=by, reason=reason[:200] or "Time off")
+
+
+def remove_time_off(
+    *, therapist: Therapist, time_off_id: int, by: AbstractBaseUser, now: datetime
+) -> TimeOff:
+    """Remove time off that `by` entered for `therapist` and that has not started, and record
+    it. The slots it held open again at once: the availability triggers see the delete.
+
+    Refuses time off that is gone, that someone else entered (the desk's blocks), or that
+    has started: what is under way or over stays as the record of when they were away.
+    """
+    with transaction.atomic():
+        # Locked so that two removals of one entry (a double click, two tabs) record one.
+        time_off = (
+            TimeOff.objects.select_for_update().filter(pk=time_off_id, therapist=therapist).first()
         )
+        if time_off is None:
+            raise BookingError("That time off is not on your schedule any more.")
+        if time_off.added_by_id != by.pk:
+            raise BookingError("You did not enter that time off; ask the front desk to remove it.")
+        if time_off.start <= now:
+            raise BookingError(
+                "That time off has already started, so it stays on your schedule. "
+                "Ask the front desk if it should end sooner."
+            )
+        _record_time_off(time_off, TimeOffChange.Action.REMOVED, by=by, at=now)
+        time_off.delete()
+    return time_off
+
+
+def _add_time_off(
+    therapist: Therapist, start: datetime, end: datetime, *, by: AbstractBaseUser, reason: str
+) -> TimeOff:
+    time_off = TimeOff.objects.create(
+        therapist=therapist, start=start, end=end, reason=reason, added_by=by
+    )
+    _record_time_off(time_off, TimeOffChange.Action.ADDED, by=by, at=timezone.now())
+    return time_off
+
+
+def _record_time_off(time_off: TimeOff, action: str, *, by: AbstractBaseUser, at: datetime) -> None:
+    TimeOffChange.objects.create(
+        therapist_id=time_off.therapist_id,
+        action=action,
+        by=by,
+        at=at,
+        details={
+            "start": clock.local(time_off.start).isoformat(),
+            "end": clock.local(time_off.end).isoformat(),
+            "reason": time_off.reason,
+        },
+    )
 
 
 __all__ = [
@@ -723,6 +764,7 @@ __all__ = [
     "find_or_create_client",
     "issue_manage_token",
     "nearest_offers",
+    "remove_time_off",
     "reschedule_appointment",
     "revoke_manage_tokens",
     "set_status",

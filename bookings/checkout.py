@@ -49,6 +49,39 @@ def _locked(appointment: Appointment) -> Appointment:
     return Appointment.objects.select_for_update(of=("self",)).with_details().get(pk=appointment.pk)
 
 
+def _paid_with(key: UUID | None) -> Payment | None:
+    """Return the payment an earlier send of the same form (idempotency `key`) recorded."""
+    return Payment.objects.filter(idempotency_key=key).first() if key is not None else None
+
+
+def _take(
+    current: Appointment,
+    *,
+    amount: Decimal,
+    method: str,
+    note: str,
+    by: AbstractBaseUser,
+    now: datetime,
+    key: UUID | None,
+    action: str,
+    details: dict,
+) -> Payment:
+    """Write the payment taken for locked `current` and its history line."""
+    payment = Payment.objects.create(
+        appointment=current,
+        amount=amount,
+        method=method,
+        note=note[:200],
+        taken_by=by,
+        taken_at=now,
+        idempotency_key=key,
+    )
+    AppointmentChange.objects.create(
+        appointment=current, by=by, at=now, action=action, details=details
+    )
+    return payment
+
+
 def record_payment(
     *,
     appointment: Appointment,
@@ -64,7 +97,7 @@ def record_payment(
 
     A repeated `key` (the same form sent twice) returns the first payment unchanged.
     """
-    if key is not None and (earlier := Payment.objects.filter(idempotency_key=key).first()):
+    if earlier := _paid_with(key):
         return earlier
     if amount is None or amount <= ZERO:
         raise CheckoutRefused("Enter the amount taken, more than $0.", field="amount")
@@ -73,7 +106,7 @@ def record_payment(
     with transaction.atomic():
         current = _locked(appointment)
         # A double click's twin waited on the row lock above; it finds the first one here.
-        if key is not None and (earlier := Payment.objects.filter(idempotency_key=key).first()):
+        if earlier := _paid_with(key):
             return earlier
         if current.status == Status.CANCELLED:
             raise CheckoutRefused(
@@ -92,23 +125,83 @@ def record_payment(
                 booking.set_status(appointment=current, status=Status.COMPLETED, by=by, now=now)
             except booking.ChangeNotAllowed as refused:
                 raise CheckoutRefused(refused.message) from None
-        payment = Payment.objects.create(
-            appointment=current,
+        return _take(
+            current,
             amount=amount,
             method=method,
-            note=note[:200],
-            taken_by=by,
-            taken_at=now,
-            idempotency_key=key,
-        )
-        AppointmentChange.objects.create(
-            appointment=current,
+            note=note,
             by=by,
-            at=now,
+            now=now,
+            key=key,
             action=Action.PAID,
             details={"amount": dollars(amount), "method": PaymentMethod(method).label},
         )
-    return payment
+
+
+def pay_fee(
+    *, appointment: Appointment, method: str, by: AbstractBaseUser, now: datetime, key: UUID
+) -> Fee:
+    """Record that the client paid the fee `appointment` owes, in full, by `method`: a
+    payment of the fee's amount (on the receipt and the day's takings) that settles it.
+
+    Refused for a fee waived, already paid, or not recorded. A repeated `key` (the same
+    form sent twice) returns the fee its first send paid.
+    """
+    if method not in PaymentMethod.values:
+        raise CheckoutRefused("Choose how the client paid.", field="method")
+    with transaction.atomic():
+        # The appointment's lock orders this against a waive or a second desk paying it.
+        current, fee = _locked_fee(appointment, field="method")
+        if earlier := _paid_with(key):
+            if fee.payment_id == earlier.pk:
+                return fee  # the same form sent twice
+            raise CheckoutRefused(
+                "This form was already used for another payment. Open the page again.",
+                field="method",
+            )
+        if fee.payment_id:
+            raise CheckoutRefused(
+                f"This fee was already paid on {clock.moment(fee.payment.taken_at)}.",
+                field="method",
+            )
+        if fee.waived_at is not None:
+            raise CheckoutRefused(
+                f"This fee was waived on {clock.moment(fee.waived_at)}, so nothing is owed.",
+                field="method",
+            )
+        fee.payment = _take(
+            current,
+            amount=fee.amount,
+            method=method,
+            note=fee.get_kind_display(),
+            by=by,
+            now=now,
+            key=key,
+            action=Action.FEE_PAID,
+            details={
+                "fee": fee.get_kind_display(),
+                "amount": dollars(fee.amount),
+                "method": PaymentMethod(method).label,
+            },
+        )
+        fee.save(update_fields=["payment"])
+    return fee
+
+
+def _locked_fee(appointment: Appointment, *, field: str) -> tuple[Appointment, Fee]:
+    """Return `appointment` and its fee, both locked; refuse (about `field`) if none."""
+    current = _locked(appointment)
+    fee = Fee.objects.select_for_update().filter(appointment=current).first()
+    if fee is None:
+        raise CheckoutRefused("There is no fee recorded for this session.", field=field)
+    return current, fee
+
+
+def owed_fee(appointment: Appointment) -> Fee | None:
+    """Return the fee `appointment`'s client still owes (recorded, not waived or paid)."""
+    return Fee.objects.filter(
+        appointment=appointment, waived_at__isnull=True, payment__isnull=True
+    ).first()
 
 
 def _cancelled_at(appointment: Appointment) -> datetime | None:
@@ -197,13 +290,14 @@ def waive_fee(*, appointment: Appointment, reason: str, by: AbstractBaseUser, no
     if not reason:
         raise CheckoutRefused("Say why the fee is waived.", field="reason")
     with transaction.atomic():
-        current = _locked(appointment)
-        fee = Fee.objects.select_for_update().filter(appointment=current).first()
-        if fee is None:
-            raise CheckoutRefused("There is no fee to waive for this session.", field="reason")
+        current, fee = _locked_fee(appointment, field="reason")
         if fee.waived_at is not None:
             raise CheckoutRefused(
                 f"This fee was already waived on {clock.moment(fee.waived_at)}.", field="reason"
+            )
+        if fee.payment_id is not None:
+            raise CheckoutRefused(
+                "The client has paid this fee, so there is nothing to waive.", field="reason"
             )
         fee.waived_at, fee.waived_by, fee.waive_reason = now, by, reason[:200]
         fee.save(update_fields=["waived_at", "waived_by", "waive_reason"])

@@ -12,12 +12,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.http import HttpRequest
 
 from bookings import clock, roles, series
 from bookings.attendance import DeskAction
 from bookings.booking import ClientDetails
 from bookings.clock import clinic_tz
+from bookings.frontdesk import queries as desk_queries
 from bookings.models import Appointment, Client, Room, Therapist
 from clinic.staff_auth import ThrottledSignIn
 from services.models import ServiceLength
@@ -104,6 +105,22 @@ class ClientSearchForm(forms.Form):
     q = forms.CharField(label="Name, email or phone", max_length=100, required=False)
 
 
+def client_search(request: HttpRequest) -> tuple[ClientSearchForm, str]:
+    """Return the client search form of `request` and its cleaned term ("" if none).
+
+    The term comes from a POST body only: a name, email or phone in a query string would
+    stay in browser history, proxies' logs and Referer headers. A POST is a search when it
+    carries ``q``, which no booking or merge form has.
+    """
+    search = ClientSearchForm(request.POST if is_client_search(request) else None)
+    return search, search.cleaned_data["q"].strip() if search.is_valid() else ""
+
+
+def is_client_search(request: HttpRequest) -> bool:
+    """Return whether `request` is a client search sent to a page that also books."""
+    return request.method == "POST" and "q" in request.POST
+
+
 class _TimedForm(forms.Form):
     """A local date and time, cleaned into ``start`` (aware)."""
 
@@ -141,6 +158,7 @@ class BookForm(_TimedForm):
         queryset=ServiceLength.objects.select_related("service").order_by(
             "service__ordering", "service__title", "minutes"
         ),
+        empty_label=None,  # a booking always has one; the usual one is chosen
     )
     therapist = forms.ModelChoiceField(
         queryset=Therapist.objects.active(),
@@ -162,19 +180,21 @@ class BookForm(_TimedForm):
 
     def __init__(self, *args, therapist: Therapist | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if therapist is not None and not self.is_bound:
-            # What this therapist offers, what they are booked for most first (and chosen).
-            lengths = list(
-                ServiceLength.objects.filter(service__therapists=therapist)
-                .select_related("service")
-                .annotate(booked=Count("appointments", filter=Q(appointments__therapist=therapist)))
-                .order_by("-booked", "service__ordering", "service__title", "minutes")
-            )
-            if lengths:
-                field = self.fields["service_length"]
-                choices = [(length.pk, field.label_from_instance(length)) for length in lengths]
-                field.widget = forms.RadioSelect(choices=choices)
-                self.initial.setdefault("service_length", lengths[0].pk)
+        if self.is_bound:
+            return
+        if therapist is None:
+            # The clinic's usual booking chosen, every service still in the list.
+            usual = desk_queries.lengths_most_booked_first().values_list("pk", flat=True)
+            if self.initial.get("service_length") is None and (first := usual.first()):
+                self.initial["service_length"] = first
+            return
+        # What this therapist offers, what they are booked for most first (and chosen).
+        lengths = list(desk_queries.lengths_most_booked_first(therapist))
+        if lengths:
+            field = self.fields["service_length"]
+            choices = [(length.pk, field.label_from_instance(length)) for length in lengths]
+            field.widget = forms.RadioSelect(choices=choices)
+            self.initial.setdefault("service_length", lengths[0].pk)
 
     def clean(self) -> dict:
         data = super().clean()

@@ -43,6 +43,16 @@ class MoneyField(forms.DecimalField):
             raise ValidationError("Enter an amount more than $0.")
 
 
+def form_key(expired: str) -> forms.UUIDField:
+    """Return the hidden key a payment form is sent with: the same form sent twice (a double
+    click) records one payment; a missing or mangled one says `expired`."""
+    return forms.UUIDField(
+        widget=forms.HiddenInput,
+        initial=uuid.uuid4,
+        error_messages={"required": expired, "invalid": expired},
+    )
+
+
 class PaymentForm(forms.Form):
     amount = MoneyField(label="Amount taken ($)")
     method = forms.ChoiceField(
@@ -57,14 +67,19 @@ class PaymentForm(forms.Form):
         required=False,
         help_text="e.g. the terminal's approval code. No card numbers.",
     )
-    key = forms.UUIDField(
-        widget=forms.HiddenInput,
-        initial=uuid.uuid4,
-        error_messages={
-            "required": "This form expired. Check the amount and send it again.",
-            "invalid": "This form expired. Check the amount and send it again.",
-        },
+    key = form_key("This form expired. Check the amount and send it again.")
+
+
+class FeePaymentForm(forms.Form):
+    """The client paid the fee they owe, in full: how they paid."""
+
+    method = forms.ChoiceField(
+        label="Paid by",
+        # No method assumed: the desk says which one took the money.
+        choices=[("", "Choose…"), *PaymentMethod.choices],
+        error_messages={"required": "Choose how the client paid."},
     )
+    key = form_key("This form expired. Open the page again.")
 
 
 class FeeForm(forms.Form):

@@ -25,6 +25,7 @@ from bookings.models import (
     WeeklyHours,
 )
 from clinic.models import OpeningHours
+from services.models import ServiceLength
 
 Status = Appointment.Status
 Hours = list[tuple[time, time]]
@@ -129,6 +130,11 @@ def clinic_day(day: date) -> ClinicDay:
     return ClinicDay(day, closure, opening, shown, not_held)
 
 
+def time_off_ahead(therapist: Therapist, *, now: datetime, limit: int = 30) -> list[TimeOff]:
+    """Return `therapist`'s time off not yet over, soonest first."""
+    return list(TimeOff.objects.filter(therapist=therapist, end__gt=now).order_by("start")[:limit])
+
+
 def therapist_days(
     therapist: Therapist, first: date, days: int, *, active_only: bool = False
 ) -> list[TherapistDay]:
@@ -196,6 +202,21 @@ class _Digits(Func):
 
     def __init__(self, expression) -> None:
         super().__init__(expression, Value(r"\D"), Value(""), Value("g"))
+
+
+def lengths_most_booked_first(therapist: Therapist | None = None) -> QuerySet[ServiceLength]:
+    """Return the bookable lengths (of `therapist`'s services, if given), the most booked
+    (with that therapist) first, then in the services' own order: a desk form's first is
+    its default, so the usual booking takes one click fewer."""
+    lengths = ServiceLength.objects.select_related("service")
+    if therapist is None:
+        booked = Count("appointments")
+    else:
+        lengths = lengths.filter(service__therapists=therapist)
+        booked = Count("appointments", filter=Q(appointments__therapist=therapist))
+    return lengths.annotate(booked=booked).order_by(
+        "-booked", "service__ordering", "service__title", "minutes"
+    )
 
 
 def search_clients(query: str, *, limit: int = 25) -> list[Client]:

@@ -40,11 +40,12 @@ urlpatterns = [
     # Checkout: payments, fees, receipts.
     path("appointments/<int:pk>/checkout/", staff_records.checkout_view, name="checkout"),
     path("appointments/<int:pk>/waive-fee/", staff_records.waive_fee, name="waive_fee"),
+    path("appointments/<int:pk>/pay-fee/", staff_records.pay_fee, name="pay_fee"),
     path("appointments/<int:pk>/receipt/", staff_records.receipt, name="receipt"),
     path("appointments/<int:pk>/receipt/email/", staff_records.receipt_email, name="receipt_email"),
     # Clients.
     path("clients/", staff_clients.clients, name="clients"),
-    path("clients/search/", staff_appointments.client_search, name="client_search"),
+    path("clients/search/", staff_appointments.live_client_search, name="client_search"),
     path("clients/<int:pk>/", staff_clients.client, name="client"),
     path("clients/<int:pk>/notes/", staff_clients.client_notes, name="client_notes"),
     path("clients/<int:pk>/contact/", staff_clients.client_contact, name="client_contact"),
@@ -72,5 +73,10 @@ urlpatterns = [
     path("me/", staff.my_schedule, name="my_schedule"),
     path("me/calendar/", staff.my_calendar, name="my_calendar"),
     path("me/time-off/", staff_records.my_time_off, name="my_time_off"),
+    path(
+        "me/time-off/<int:pk>/remove/",
+        staff_records.my_time_off_remove,
+        name="my_time_off_remove",
+    ),
     path("feed/<slug:token>.ics", staff.feed, name="feed"),
 ]

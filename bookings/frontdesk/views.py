@@ -192,11 +192,13 @@ def schedule_page(
     request: HttpRequest, therapist: Therapist, *, time_off_form=None, status: int = 200
 ) -> HttpResponse:
     """Render a therapist's schedule, with the form to enter their own time off."""
-    today = timezone.localdate()
+    today, now = timezone.localdate(), timezone.now()
     context = {
         "therapist": therapist,
         "days": desk_queries.therapist_days(therapist, today, SCHEDULE_DAYS),
         "today": today,
+        "now": now,
+        "time_off_ahead": desk_queries.time_off_ahead(therapist, now=now),
         "time_off_form": time_off_form
         or TimeOffForm(initial={"start_day": today, "end_day": today}),
     }

@@ -9,6 +9,7 @@ appointment, the second is told what happened instead of silently undoing the fi
 import re
 from collections.abc import Callable
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import transaction
@@ -18,17 +19,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import attendance, booking, clock, links, race, roles, series
+from bookings import attendance, booking, checkout, clock, links, race, roles, series
 from bookings.attendance import DeskAction
 from bookings.frontdesk import queries as desk_queries
 from bookings.frontdesk.forms import (
     BlockTimeForm,
     BookForm,
     CancelForm,
-    ClientSearchForm,
     MoveForm,
     StatusForm,
+    client_search,
+    is_client_search,
 )
+from bookings.frontdesk.forms_records import FeePaymentForm
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Client, Therapist
 from bookings.rules import staff_policy
@@ -43,6 +46,20 @@ def offers_of(error: booking.BookingError) -> list[dict]:
         {"start": offer.start, "therapist": names.get(offer.therapist_id)}
         for offer in error.alternatives
     ]
+
+
+def client_pick(request: HttpRequest, chosen: Client | None, *keep: str) -> dict:
+    """Return the context of the client block (staff/includes/client_pick.html): the client
+    `chosen` by id, or what the posted search found, and the `keep` parameters of the page's
+    query string (therapist, start: never anything personal) for its links."""
+    search, query = client_search(request)
+    return {
+        "chosen": chosen,
+        "search": search,
+        "query": query,
+        "results": desk_queries.search_clients(query) if query and not chosen else [],
+        "keep": urlencode({name: request.GET[name] for name in keep if request.GET.get(name)}),
+    }
 
 
 def _book_initial(request: HttpRequest) -> dict:
@@ -102,8 +119,6 @@ def _refusal(form, offers: list[dict], status: int) -> JsonResponse:
 @roles.staff_required(roles.MANAGE_BOOKINGS)
 @require_http_methods(GET_POST)
 def book(request: HttpRequest) -> HttpResponse:
-    search = ClientSearchForm(request.GET)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
     chosen = None
     if (client_id := request.GET.get("client", "")).isdigit():
         chosen = Client.objects.filter(pk=client_id).first()
@@ -111,9 +126,10 @@ def book(request: HttpRequest) -> HttpResponse:
     therapist = None
     if "therapist" in initial:
         therapist = Therapist.objects.active().filter(pk=initial["therapist"]).first()
-    form = BookForm(request.POST or None, initial=initial, therapist=therapist)
+    booking_post = request.method == "POST" and not is_client_search(request)
+    form = BookForm(request.POST if booking_post else None, initial=initial, therapist=therapist)
     offers, lost_race = [], False
-    if request.method == "POST" and form.is_valid():
+    if booking_post and form.is_valid():
         data = form.cleaned_data
         reason = data["timing_reason"].strip()
         try:
@@ -157,10 +173,7 @@ def book(request: HttpRequest) -> HttpResponse:
         "picked": picked,
         "picked_list": [picked] if picked else [],
         "form": form,
-        "search": search,
-        "query": query,
-        "results": desk_queries.search_clients(query) if query and not chosen else [],
-        "chosen": chosen,
+        **client_pick(request, chosen, "therapist", "start"),
         "offers": offers,
         "panel": panel,
         "for_therapist": therapist,
@@ -171,11 +184,11 @@ def book(request: HttpRequest) -> HttpResponse:
 
 
 @roles.staff_required(roles.MANAGE_BOOKINGS)
-@require_safe
-def client_search(request: HttpRequest) -> HttpResponse:
-    """Return the clients matching ``q`` as choices for the booking panel (a fragment)."""
-    search = ClientSearchForm(request.GET)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
+@require_POST
+def live_client_search(request: HttpRequest) -> HttpResponse:
+    """Return the clients matching the posted ``q`` as choices for the booking panel (a
+    fragment). POST, so the term typed stays out of every URL."""
+    _search, query = client_search(request)
     results = desk_queries.search_clients(query, limit=8) if len(query) >= 2 else []
     context = {"query": query, "results": results}
     return render(request, "staff/includes/client_choices.html", context)
@@ -236,9 +249,19 @@ def _appointment_page(
             and appointment.start > now
             and bool(appointment.client.email)
         ),
+        **_fee_owed(request, appointment),
         **extra,
     }
     return render(request, "staff/appointment_detail.html", context, status=status)
+
+
+def _fee_owed(request: HttpRequest, appointment: Appointment) -> dict:
+    """Return the fee a missed or late-cancelled session still owes, with the form that
+    marks it paid, for the desk (a session that took place owes none: no query)."""
+    missed = appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
+    if not missed or not request.user.has_perm(roles.MANAGE_BOOKINGS):
+        return {}
+    return {"owed_fee": checkout.owed_fee(appointment), "fee_pay_form": FeePaymentForm()}
 
 
 @roles.staff_required(roles.VIEW_CALENDAR, roles.VIEW_OWN_SCHEDULE, any_of=True)

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from bookings import checkout, client_data, client_records, links, nudges, roles
 from bookings.frontdesk import queries as desk_queries
-from bookings.frontdesk.forms import ClientSearchForm, StaffNotesForm
-from bookings.frontdesk.forms_records import ContactForm, contact_version
+from bookings.frontdesk.forms import StaffNotesForm, client_search
+from bookings.frontdesk.forms_records import ContactForm, FeePaymentForm, contact_version
 from bookings.http import see_other
 from bookings.models import AppointmentChange, Client, ClientChange, RunnerIntake
 
@@ -44,10 +44,13 @@ class EraseForm(forms.Form):
 
 
 @roles.staff_required(roles.MANAGE_CLIENTS)
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def clients(request: HttpRequest) -> HttpResponse:
-    search = ClientSearchForm(request.GET)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
+    """Show who is coming in and who was seen (GET), or the clients a search finds (POST).
+
+    A search is rendered, not redirected: the term then lives in the request body only.
+    """
+    search, query = client_search(request)
     recent, upcoming = ([], []) if query else desk_queries.clients_around(now=timezone.now())
     context = {
         "search": search,
@@ -77,9 +80,16 @@ def _client_page(
     contact_form: ContactForm | None = None,
 ) -> HttpResponse:
     intake = RunnerIntake.objects.filter(client=client).first()
+    account = checkout.client_account(client)
+    can_take_payment = request.user.has_perm(roles.MANAGE_BOOKINGS)
+    for fee in account.fees:
+        if fee.owed:
+            # Its own ids: one form per fee owed on the page.
+            fee.pay_form = FeePaymentForm(auto_id=f"id_fee{fee.pk}_%s")
     context = {
         "contact_form": contact_form or ContactForm(client=client),
-        "account": checkout.client_account(client),
+        "account": account,
+        "can_take_payment": can_take_payment,
         "record_changes": list(
             ClientChange.objects.filter(client=client).select_related("by")[:RECENT_CHANGES]
         ),

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from bookings import booking, checkout, client_records, clock, receipts, roles
 from bookings.frontdesk import queries as desk_queries
-from bookings.frontdesk.forms import ClientSearchForm
+from bookings.frontdesk.forms import client_search, is_client_search
 from bookings.frontdesk.forms_records import (
     FeeForm,
+    FeePaymentForm,
     MergeForm,
     PaymentForm,
     TimeOffForm,
@@ -47,7 +48,11 @@ def _checkout_page(
     request: HttpRequest, appointment: Appointment, *, status: int = 200, **forms
 ) -> HttpResponse:
     policy = BookingPolicy.load()
-    fee = Fee.objects.filter(appointment=appointment).select_related("waived_by").first()
+    fee = (
+        Fee.objects.filter(appointment=appointment)
+        .select_related("waived_by", "payment__taken_by")
+        .first()
+    )
     payments = list(Payment.objects.filter(appointment=appointment).select_related("taken_by"))
     paid = sum((p.amount for p in payments), checkout.ZERO)
     price = appointment.service_length.price
@@ -65,8 +70,10 @@ def _checkout_page(
         or PaymentForm(initial={"amount": max(price - paid, checkout.ZERO) or None}),
         "fee_form": forms.get("fee_form") or FeeForm(initial={"amount": due[1] if due else None}),
         "waive_form": forms.get("waive_form") or WaiveForm(),
+        "fee_pay_form": forms.get("fee_pay_form") or FeePaymentForm(),
         "policy": policy,
     }
+    context["fee_forms"] = [context["fee_pay_form"], context["waive_form"]]
     return render(request, "staff/checkout.html", context, status=status)
 
 
@@ -142,6 +149,34 @@ def waive_fee(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @roles.staff_required(roles.MANAGE_BOOKINGS)
+@require_POST
+def pay_fee(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that the client paid the fee they owe (from the checkout or client page), then
+    show the receipt."""
+    appointment = _appointment(pk)
+    form = FeePaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            fee = checkout.pay_fee(
+                appointment=appointment,
+                method=form.cleaned_data["method"],
+                by=request.user,
+                now=timezone.now(),
+                key=form.cleaned_data["key"],
+            )
+        except checkout.CheckoutRefused as refused:
+            _refused(form, refused)
+        else:
+            messages.success(
+                request,
+                f"{fee.get_kind_display()} of {checkout.dollars(fee.amount)} paid by "
+                f"{fee.payment.get_method_display().lower()}. Here is the receipt.",
+            )
+            return see_other(reverse("staff:receipt", args=[pk]))
+    return _checkout_page(request, _appointment(pk), status=422, fee_pay_form=form)
+
+
+@roles.staff_required(roles.MANAGE_BOOKINGS)
 @require_safe
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     """Return the session's printable receipt (for the client's HSA/FSA claim)."""
@@ -170,16 +205,17 @@ def receipt_email(request: HttpRequest, pk: int) -> HttpResponse:
 @roles.staff_required(roles.MANAGE_CLIENTS)
 @require_http_methods(GET_POST)
 def client_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    """Find a duplicate of this client (GET), then merge it into this record (POST)."""
+    """Find a duplicate of this client (a search POST), then merge it into this record
+    (POST)."""
     keep = get_object_or_404(Client, pk=pk)
-    search = ClientSearchForm(request.GET)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
+    search, query = client_search(request)
     chosen = None
     if (other := request.GET.get("duplicate", "")).isdigit():
         chosen = Client.objects.filter(pk=other, erased_at__isnull=True).exclude(pk=pk).first()
-    form = MergeForm(request.POST or None, initial={"duplicate": chosen})
+    merge_post = request.method == "POST" and not is_client_search(request)
+    form = MergeForm(request.POST if merge_post else None, initial={"duplicate": chosen})
     status = 200
-    if request.method == "POST":
+    if merge_post:
         status = 422
         if form.is_valid():
             duplicate = form.cleaned_data["duplicate"]
@@ -238,3 +274,22 @@ def my_time_off(request: HttpRequest, therapist: Therapist) -> HttpResponse:
             )
             return see_other(reverse("staff:my_schedule"))
     return schedule_page(request, therapist, time_off_form=form, status=422)
+
+
+@therapist_required
+@require_POST
+def my_time_off_remove(request: HttpRequest, therapist: Therapist, pk: int) -> HttpResponse:
+    """Remove time off the therapist entered themselves, before it starts."""
+    try:
+        removed = booking.remove_time_off(
+            therapist=therapist, time_off_id=pk, by=request.user, now=timezone.now()
+        )
+    except booking.BookingError as error:
+        messages.error(request, f"{error.message} Nothing was changed.")
+        return schedule_page(request, therapist, status=409)
+    messages.success(
+        request,
+        f"Time off removed: {clock.moment(removed.start, year=False)} to "
+        f"{clock.moment(removed.end, year=False)}. You can be booked in that time again.",
+    )
+    return see_other(reverse("staff:my_schedule"))

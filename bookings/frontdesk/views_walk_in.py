@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from bookings import booking, clock, roles
-from bookings.frontdesk import queries as desk_queries
-from bookings.frontdesk.forms import ClientSearchForm, WalkInForm
-from bookings.frontdesk.views_appointments import GET_POST, offers_of
+from bookings.frontdesk.forms import WalkInForm, is_client_search
+from bookings.frontdesk.views_appointments import GET_POST, client_pick, offers_of
 from bookings.http import see_other
 from bookings.models import BookingPolicy, Client
 from bookings.rules import walk_in_start
@@ -23,19 +22,18 @@ from bookings.rules import walk_in_start
 @roles.staff_required(roles.MANAGE_BOOKINGS)
 @require_http_methods(GET_POST)
 def walk_in(request: HttpRequest) -> HttpResponse:
-    # The search works as on the booking page and the client list (bookings/frontdesk/queries).
-    search = ClientSearchForm(request.GET)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
+    # The client is found as on the booking page (client_pick).
     chosen = None
     if (client_id := request.GET.get("client", "")).isdigit():
         chosen = Client.objects.filter(pk=client_id, erased_at__isnull=True).first()
     initial = {"client": chosen}
     if (therapist := request.GET.get("therapist", "")).isdigit():
         initial["therapist"] = int(therapist)
-    form = WalkInForm(request.POST if request.method == "POST" else None, initial=initial)
+    booking_post = request.method == "POST" and not is_client_search(request)
+    form = WalkInForm(request.POST if booking_post else None, initial=initial)
     now, policy = timezone.now(), BookingPolicy.load()
     offers, status = [], 200
-    if request.method == "POST" and form.is_valid():
+    if booking_post and form.is_valid():
         data = form.cleaned_data
         try:
             booked = booking.book_walk_in(
@@ -68,10 +66,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         status = 422
     context = {
         "form": form,
-        "search": search,
-        "query": query,
-        "results": desk_queries.search_clients(query) if query and not chosen else [],
-        "chosen": chosen,
+        **client_pick(request, chosen, "therapist"),
         "offers": offers,
         "start": walk_in_start(now, policy),
     }

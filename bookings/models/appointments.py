@@ -11,10 +11,10 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 
 from bookings import clock
 from bookings.models.clients import Client
+from bookings.models.history import ChangeRecord
 from bookings.models.schedule import Room, Therapist, TsTzRange
 from services.models import ServiceLength
 
@@ -268,12 +268,9 @@ class Appointment(models.Model):
             raise ValidationError(errors)
 
 
-class AppointmentChange(models.Model):
-    """One line of an appointment's history: who did what, when, and why.
-
-    ``details`` holds the fields that changed as ``{"field": [old, new]}`` in plain text;
-    never intake or health details.
-    """
+class AppointmentChange(ChangeRecord):
+    """One line of an appointment's history: who did what, when, and why (``by`` None: the
+    client, online)."""
 
     class Action(models.TextChoices):
         BOOKED = "booked"
@@ -289,30 +286,20 @@ class AppointmentChange(models.Model):
         PAID = "paid", "Payment taken"
         FEE_CHARGED = "fee_charged", "Fee recorded"
         FEE_WAIVED = "fee_waived", "Fee waived"
+        FEE_PAID = "fee_paid", "Fee paid"
         MERGED = "merged", "Client records merged"
         RECEIPT_SENT = "receipt_sent", "Receipt emailed"
         TIMING_READ = "timing_read", "Race timing advice read"
         TIMING_OVERRIDDEN = "timing_staff", "Race timing advice overridden"
 
+    NOBODY = "Client (online)"
+
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="changes")
-    at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     action = models.CharField(max_length=12, choices=Action.choices)
-    details = models.JSONField(default=dict, blank=True)
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()} at {clock.moment(self.at)}"
-
-    @property
-    def actor(self) -> str:
-        """Return who made the change, in words."""
-        return self.by.get_username() if self.by else "Client (online)"
 
 
 class ManageToken(models.Model):

@@ -12,19 +12,16 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from bookings import clock
 from bookings.models.appointments import Appointment
 from bookings.models.clients import Client
+from bookings.models.history import ChangeRecord
 
 MONEY = {"max_digits": 8, "decimal_places": 2}
 
 
-class ClientChange(models.Model):
-    """One change to a client's record: contact details edited, or a duplicate merged in.
-
-    ``details`` holds ``{"field": [before, after]}`` for edits, and what moved for merges;
-    never intake or health details.
-    """
+class ClientChange(ChangeRecord):
+    """One change to a client's record: contact details edited (``details`` as
+    ``{"field": [before, after]}``), or a duplicate merged in (what moved)."""
 
     class Action(models.TextChoices):
         EDITED = "edited", "Contact details edited"
@@ -33,26 +30,18 @@ class ClientChange(models.Model):
         NUDGES_ON = "nudges_on", "Rebook emails turned on"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="record_changes")
-    at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     action = models.CharField(max_length=10, choices=Action.choices)
-    details = models.JSONField(default=dict, blank=True)
     # Where the change was made: "client page", "admin".
     door = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
 
-    def __str__(self) -> str:
-        return f"{self.get_action_display()} at {clock.moment(self.at)}"
-
     @property
     def actor(self) -> str:
         if self.by is None and self.door == "email link":
             return "The client"  # their rebook email's unsubscribe link
-        return self.by.get_username() if self.by else "Unknown"
+        return super().actor
 
 
 class PaymentMethod(models.TextChoices):
@@ -122,9 +111,18 @@ class Fee(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     waive_reason = models.CharField(max_length=200, blank=True)
+    # The payment that settled it, taken at the desk for the fee's amount.
+    payment = models.OneToOneField(
+        Payment, models.PROTECT, null=True, blank=True, related_name="paid_fee"
+    )
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(waived_at__isnull=True) | models.Q(payment__isnull=True),
+                name="fee_paid_or_waived",
+                violation_error_message="A fee is either paid or waived, not both.",
+            ),
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0),
                 name="fee_amount_positive",
@@ -151,5 +149,5 @@ class Fee(models.Model):
 
     @property
     def owed(self) -> Decimal:
-        """Return what is still owed: the amount, or nothing once waived."""
-        return Decimal("0.00") if self.waived_at else self.amount
+        """Return what is still owed: the amount, or nothing once waived or paid."""
+        return Decimal("0.00") if self.waived_at or self.payment_id else self.amount

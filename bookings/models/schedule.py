@@ -14,6 +14,7 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 
 from bookings import clock
+from bookings.models.history import ChangeRecord
 from clinic.models import OpeningHours
 from services.models import Service
 
@@ -239,6 +240,11 @@ class TimeOff(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
+    # Who entered it (the therapist themselves, or the desk blocking time); a therapist may
+    # remove only what they entered. None: entered in the admin, or before this was kept.
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["start"]
@@ -257,6 +263,23 @@ class TimeOff(models.Model):
     def clean(self) -> None:
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": "The end must be after the start."})
+
+
+class TimeOffChange(ChangeRecord):
+    """Time off entered or removed, kept after the time off itself is gone: ``details``
+    holds its ``start`` and ``end`` (ISO) and ``reason``."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", "Time off added"
+        REMOVED = "removed", "Time off removed"
+
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.CASCADE, related_name="time_off_changes"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
 
 
 class ClinicClosure(models.Model):

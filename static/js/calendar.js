@@ -80,9 +80,17 @@
       timer = window.setTimeout(async () => {
         pending?.abort();
         pending = new AbortController();
-        const url = `${search.dataset.url}?q=${encodeURIComponent(search.value.trim())}`;
+        // POST: the term (a name, email or phone) stays out of URLs, history and logs.
+        const body = new FormData();
+        body.set("q", search.value.trim());
         try {
-          const response = await fetch(url, { signal: pending.signal, credentials: "same-origin" });
+          const response = await fetch(search.dataset.url, {
+            method: "POST",
+            body,
+            signal: pending.signal,
+            credentials: "same-origin",
+            headers: { "X-CSRFToken": csrf() },
+          });
           if (response.ok) results.innerHTML = await response.text();
         } catch (error) {
           if (error.name !== "AbortError") throw error;

@@ -6,8 +6,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from bookings.models import Appointment, BookingPolicy, DateHours, Room, Therapist, TimeOff
+from bookings.models import (
+    Appointment,
+    AppointmentChange,
+    BookingPolicy,
+    ClientChange,
+    DateHours,
+    Room,
+    Therapist,
+    TimeOff,
+)
 from bookings.models import WeeklyHours as Hours
+from bookings.models.history import ChangeRecord
 from tests.factories import (
     make_appointment,
     make_client,
@@ -269,3 +279,12 @@ def test_booking_policy_loads_defaults_until_saved(db):
     BookingPolicy(horizon_days=30).save()
 
     assert BookingPolicy.load().horizon_days == 30
+
+
+def test_appointment_and_client_history_share_one_shape():
+    for model in (AppointmentChange, ClientChange):
+        assert issubclass(model, ChangeRecord)
+        assert {"at", "by", "details"} <= {f.name for f in model._meta.get_fields()}
+    assert AppointmentChange(action="booked").actor == "Client (online)"
+    assert ClientChange(action="edited").actor == "Unknown"
+    assert str(ClientChange(action="edited")).startswith("Contact details edited at ")

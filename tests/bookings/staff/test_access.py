@@ -43,6 +43,7 @@ ACCESS: dict[str, set[str] | str] = {
     "resend_link": DESK,
     "checkout": DESK,
     "waive_fee": DESK,
+    "pay_fee": DESK,
     "receipt": DESK,
     "receipt_email": DESK,
     "clients": DESK,
@@ -60,6 +61,7 @@ ACCESS: dict[str, set[str] | str] = {
     "my_schedule": {"therapist"},  # needs a linked therapist profile
     "my_calendar": {"therapist"},
     "my_time_off": {"therapist"},
+    "my_time_off_remove": {"therapist"},  # their own entries only
 }
 
 
@@ -192,10 +194,10 @@ def test_sign_in_turns_away_an_account_without_a_staff_role(client, make_user):
 def test_request_log_names_routes_not_people(desk, clinic, caplog):
     appointment = book(clinic, at("10:00"))
     with caplog.at_level(logging.INFO, logger="clinic.requests"):
-        desk.get("/staff/clients/", {"q": appointment.client.email})
+        desk.post("/staff/clients/", {"q": appointment.client.email})
         desk.get(reverse("staff:client", args=[appointment.client_id]))
 
     lines = [r.getMessage() for r in caplog.records if r.name == "clinic.requests"]
-    assert re.fullmatch(r"GET /staff/clients/ 200 \d+\.\dms", lines[0])
+    assert re.fullmatch(r"POST /staff/clients/ 200 \d+\.\dms", lines[0])
     assert re.fullmatch(r"GET /staff/clients/<int:pk>/ 200 \d+\.\dms", lines[1])
     assert not any(appointment.client.email in line for line in lines)

@@ -197,7 +197,7 @@ def test_live_client_search_finds_by_name_email_or_phone_in_fixed_queries(desk, 
 
     def queries(q: str) -> tuple[int, str]:
         with CaptureQueriesContext(connection) as captured:
-            response = desk.get(url, {"q": q})
+            response = desk.post(url, {"q": q})
         assert response.status_code == 200
         return len(captured), response.text
 

@@ -71,7 +71,7 @@ def test_front_desk_books_a_phone_client_inside_the_minimum_notice(desk, desk_us
 def test_front_desk_finds_a_client_and_books_without_emailing_them(desk, clinic):
     client = make_client(first_name="Jess", last_name="Alvarez", phone="404.555.0170")
 
-    found = desk.get("/staff/book/", {"q": "5550170"})
+    found = desk.post("/staff/book/", {"q": "5550170"})
     response = desk.post(
         f"/staff/book/?client={client.pk}",
         booking_form(clinic, client=client.pk, first_name="", last_name="", notify=""),

@@ -31,7 +31,7 @@ def test_search_finds_clients_by_name_email_or_phone(desk, db):
     make_client(first_name="Marcus", last_name="Green", email="mg@example.com", phone="")
 
     def found(query: str) -> list[str]:
-        response = desk.get("/staff/clients/", {"q": query})
+        response = desk.post("/staff/clients/", {"q": query})
         return [c.last_name for c in response.context["results"]]
 
     assert found("alva") == ["Alvarez"]
@@ -39,7 +39,7 @@ def test_search_finds_clients_by_name_email_or_phone(desk, db):
     assert found("404-555-0170") == ["Alvarez"]
     assert found("MG@EXAMPLE") == ["Green"]
     assert found("nobody") == []
-    assert f'href="/staff/clients/{jess.pk}/"' in desk.get("/staff/clients/", {"q": "jess"}).text
+    assert f'href="/staff/clients/{jess.pk}/"' in desk.post("/staff/clients/", {"q": "jess"}).text
 
 
 def test_client_page_shows_visits_counts_intake_and_notes(desk, clinic):

@@ -209,3 +209,63 @@ def test_a_walk_in_before_anyone_works_is_refused_by_the_write_itself(clinic, de
             notify=False,
         )
     assert not Appointment.objects.exists()
+
+
+@pytest.mark.usefixtures("at_10_07")
+def test_a_walk_in_for_typed_details_finds_the_client_with_that_email(clinic, desk_user):
+    known = make_client(first_name="Drew", last_name="Walker", email="drew@example.com")
+    details = booking.ClientDetails("Drew", "Walker", "DREW@example.com", "")
+
+    walked_in = booking.book_walk_in(
+        client=None,
+        details=details,
+        service_length=clinic.length,
+        now=at("10:07"),
+        therapist=clinic.ana,
+        key=uuid.uuid4(),
+        by=desk_user,
+        notify=False,
+    )
+    by_phone = booking.book_at_desk(
+        client=None,
+        details=details,
+        service_length=clinic.length,
+        start=at("14:00"),
+        now=at("10:07"),
+        therapist=clinic.ben,
+        key=uuid.uuid4(),
+        by=desk_user,
+        notify=False,
+    )
+
+    assert walked_in.appointment.client == by_phone.appointment.client == known
+    assert Client.objects.count() == 1
+
+
+def test_a_walk_in_with_no_client_and_no_details_writes_nothing(clinic, desk_user, clock):
+    clock.move_to(at("10:07"))
+    with pytest.raises(ValueError, match="needs a client or the details"):
+        booking.book_walk_in(
+            client=None,
+            service_length=clinic.length,
+            now=at("10:07"),
+            therapist=clinic.ana,
+            key=uuid.uuid4(),
+            by=desk_user,
+            notify=False,
+        )
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.usefixtures("at_10_07")
+def test_the_walk_in_page_shows_the_found_and_chosen_client_as_the_booking_page_does(desk, clinic):
+    client = make_client(first_name="Drew", last_name="Walker", phone="+14045550111")
+
+    found = desk.post(f"{URL}?therapist={clinic.ana.pk}", {"q": "walker"})
+    chosen = desk.get(f"{URL}?client={client.pk}&therapist={clinic.ana.pk}")
+
+    link = f'href="?client={client.pk}&amp;therapist={clinic.ana.pk}">Walk-in for Drew Walker'
+    assert link in found.text
+    assert "(404) 555-0111" in found.text and "+14045550111" not in found.text
+    assert "(404) 555-0111" in chosen.text and "+14045550111" not in chosen.text
+    assert f'href="?therapist={clinic.ana.pk}">Choose another client' in chosen.text
