@@ -132,7 +132,7 @@ def copy_appointments(rows: list[tuple]) -> None:
     columns = (
         'client_id, therapist_id, room_id, service_length_id, start, "end", buffer_before, '
         "buffer_after, occupied_from, occupied_until, status, cancel_reason, sequence, "
-        "created_at, updated_at"
+        "created_at, updated_at, source"
     )
     now = datetime.now(UTC)
     with connection.cursor() as cursor:
@@ -145,7 +145,7 @@ def copy_appointments(rows: list[tuple]) -> None:
                 end = start + timedelta(minutes=minutes)
                 copy.write_row((
                     client, therapist, room, length.pk, start, end, 0, after, start,
-                    end + timedelta(minutes=after), "booked", "", 0, now, now,
+                    end + timedelta(minutes=after), "booked", "", 0, now, now, "online",
                 ))  # fmt: skip
         cursor.execute("ALTER TABLE bookings_appointment ENABLE TRIGGER USER")
         cursor.execute("UPDATE bookings_availabilityversion SET token = gen_random_uuid()")
