@@ -385,7 +385,7 @@ def test_inserts_racing_on_the_same_therapist_end_in_one_booking_and_one_taken(m
     at_insert = threading.Barrier(2, timeout=10)
     real_refuse = booking.refuse_if_blocked
 
-    def meet_then_check(**kwargs) -> tuple:
+    def meet_then_check(**kwargs):
         with contextlib.suppress(threading.BrokenBarrierError):
             at_insert.wait()
         return real_refuse(**kwargs)
