@@ -195,6 +195,7 @@ def booking_fields(page: str, n: int, tag: str) -> dict:
         "tight_areas": ["calves", "hamstrings"],
         "consent_policy": "on",
         "consent_treatment": "on",
+        "consent": "on",  # the details form's one consent (the two above are older forms')
         **fields,
     }
 

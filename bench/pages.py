@@ -261,7 +261,7 @@ def confirm_forms(base: str, plan: dict, count: int) -> list[tuple]:
         ip = f"2001:db8::{n:x}"
         response, page = http.send("GET", target, ip=ip)
         assert response.status == 200, (response.status, target)
-        data = booking_fields(page, n, uuid4().hex[:8]) | {"consent": "on", "confirm": "1"}
+        data = booking_fields(page, n, uuid4().hex[:8]) | {"confirm": "1"}
         forms.append((target, ip, cookies_of(response), data))
     return forms
 
