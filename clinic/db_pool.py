@@ -16,7 +16,17 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 
-def check_connection(conn: psycopg.Connection) -> None:
+def check_connection(how: str = "poll"):
+    """Return the pool's check: ``poll`` (this module's), or ``query`` (psycopg_pool's own,
+    a round trip every checkout)."""
+    if how == "query":
+        return ConnectionPool.check_connection
+    if how != "poll":
+        raise ValueError(f"DB_POOL_CHECK must be poll or query, not {how!r}")
+    return poll_then_check
+
+
+def poll_then_check(conn: psycopg.Connection) -> None:
     """Raise if `conn` is no longer usable (the pool then discards it and opens another)."""
     if conn.closed:
         raise psycopg.OperationalError("the connection is closed")

@@ -77,8 +77,9 @@ def database_from_url(url: str) -> dict:
             "pool": {
                 # Verify each connection as it leaves the pool, so a database restart
                 # costs one failed check instead of a burst of 500s (a round trip only
-                # when the server has closed or spoken on it: clinic/db_pool.py).
-                "check": check_connection,
+                # when the server has closed or spoken on it: clinic/db_pool.py;
+                # DB_POOL_CHECK=query sends psycopg_pool's empty query every time instead).
+                "check": check_connection(os.environ.get("DB_POOL_CHECK", "poll")),
                 "min_size": envint("DB_POOL_MIN", 1),
                 "max_size": envint("DB_POOL_MAX", 8),
                 # With threads <= pool size a request only waits to open a connection:

@@ -24,7 +24,7 @@ def test_a_live_idle_connection_passes_without_a_round_trip(raw, monkeypatch):
     sent = []
     monkeypatch.setattr(ConnectionPool, "check_connection", staticmethod(sent.append))
 
-    db_pool.check_connection(raw)
+    db_pool.poll_then_check(raw)
 
     assert sent == []
 
@@ -36,11 +36,18 @@ def test_a_connection_the_database_ended_fails_the_check(raw):
         assert cursor.fetchone() == (True,)
 
     with pytest.raises(psycopg.OperationalError):
-        db_pool.check_connection(raw)
+        db_pool.poll_then_check(raw)
 
 
 def test_a_closed_connection_fails_the_check(raw):
     raw.close()
 
     with pytest.raises(psycopg.OperationalError):
-        db_pool.check_connection(raw)
+        db_pool.poll_then_check(raw)
+
+
+def test_the_check_is_chosen_by_name_and_a_wrong_name_is_refused():
+    assert db_pool.check_connection("poll") is db_pool.poll_then_check
+    assert db_pool.check_connection("query") is ConnectionPool.check_connection
+    with pytest.raises(ValueError, match="poll or query"):
+        db_pool.check_connection("sometimes")
