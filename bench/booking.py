@@ -34,19 +34,26 @@ compare figures from one machine only.
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from http.client import HTTPConnection
 from pathlib import Path
 from uuid import uuid4
 
-from load import ROOT, booking_fields, recreate_database, serve, server_env, stop, with_database
+from load import (
+    ROOT,
+    Http,
+    booking_fields,
+    cookies_of,
+    recreate_database,
+    serve,
+    setup_django,
+    stop,
+    with_database,
+)
 
 sys.path.insert(0, str(ROOT))
 
@@ -65,24 +72,6 @@ SERVER = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4", "LOG_LEVEL": "WARNING
 def bench_url() -> str:
     """Return the bench database's URL: DATABASE_URL's server, database clinic_bench_booking."""
     return with_database(os.environ.get("DATABASE_URL", "postgresql:///"), "clinic_bench_booking")
-
-
-def setup_django(url: str) -> None:
-    """Point Django at the bench database, migrate it and load the demo clinic."""
-    os.environ.update(server_env(url, **SERVER))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", verbosity=0)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_DEBUG": "1"},
-        check=True,
-    )
 
 
 def plan() -> dict:
@@ -117,34 +106,6 @@ def plan() -> dict:
         "days": [(today + timedelta(days=n)).isoformat() for n in range(1, 15)],
         "starts": [start.strftime("%Y-%m-%dT%H:%M") for start in wanted[:BOOKINGS]],
     }
-
-
-class Http:
-    """One keep-alive connection to the server, as one runner's phone would hold."""
-
-    def __init__(self, base: str) -> None:
-        host, port = urllib.parse.urlsplit(base).netloc.split(":")
-        self.conn = HTTPConnection(host, int(port), timeout=30)
-
-    def send(self, method: str, target: str, *, ip: str, cookies=None, body=None):
-        headers = {"X-Forwarded-For": ip}
-        if cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            body = urllib.parse.urlencode(body, doseq=True)
-        self.conn.request(method, target, body=body, headers=headers)
-        response = self.conn.getresponse()
-        return response, response.read().decode()
-
-
-def cookies_of(response) -> dict[str, str]:
-    # Secure cookies over plain HTTP: a browser would withhold them, a raw client sends them.
-    jar = {}
-    for header in response.headers.get_all("Set-Cookie") or []:
-        name, _, rest = header.partition("=")
-        jar[name.strip()] = rest.split(";", 1)[0]
-    return jar
 
 
 def booking_forms(base: str, figures: dict) -> list[tuple[str, str, dict, dict]]:
@@ -229,7 +190,7 @@ def main() -> None:
     recreate_database(url)
     process = None
     try:
-        setup_django(url)
+        setup_django(url, **SERVER)
         figures = plan()
         log = Path(tempfile.mkdtemp(prefix="bench-booking-")) / "gunicorn.log"
         process, base = serve(url, log, **SERVER)

@@ -15,20 +15,15 @@ ms, and the day view's ratio to /healthz.
 """
 
 import argparse
-import http.client
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
-import threading
-import time
-import urllib.request
+import tempfile
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from availability import bench_url, setup_django
-from load import ROOT, recreate_database
+from load import recreate_database, serve, stop, take_turns
 
 THERAPISTS = 8
 PER_THERAPIST = 10
@@ -90,66 +85,10 @@ def build_day(day: date) -> str:
     return store.session_key
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def serve(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = os.environ | {
-        "DATABASE_URL": url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_SECRET_KEY": os.environ["DJANGO_SECRET_KEY"],
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "clinic.wsgi", "--config", "gunicorn.conf.py",
-         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-def load(port: int, paths: list[str], cookie: str, clients: int, seconds: float) -> dict:
-    """Return each path's latencies from `clients` keep-alive loops taking turns over `paths`."""
-    latencies: dict[str, list[float]] = {path: [] for path in paths}
-    lock, stop = threading.Lock(), time.monotonic() + seconds
-
-    def client(offset: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: dict[str, list[float]] = {path: [] for path in paths}
-        n = offset
-        while time.monotonic() < stop:
-            path = paths[n % len(paths)]
-            n += 1
-            start = time.perf_counter()
-            connection.request("GET", path, headers={"Cookie": cookie})
-            response = connection.getresponse()
-            body = response.read()
-            assert response.status == 200, (path, response.status)
-            mine[path].append(time.perf_counter() - start)
-            if path.startswith("/staff/"):
-                assert body.count(b'class="appt ') == THERAPISTS * PER_THERAPIST
-        with lock:
-            for path, values in mine.items():
-                latencies[path].extend(values)
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies
+def full(path: str, body: str) -> None:
+    """Check that the day view shows every session of the day."""
+    if path.startswith("/staff/"):
+        assert body.count('class="appt ') == THERAPISTS * PER_THERAPIST
 
 
 def main() -> None:
@@ -165,16 +104,19 @@ def main() -> None:
         setup_django(url)
         day = date.today() + timedelta(days=7)
         key = build_day(day)
-        port = free_port()
-        process = serve(url, port, args.workers, args.threads)
+        log = Path(tempfile.mkstemp(prefix="bench-day-view-", suffix=".log")[1])
+        # The session was signed in this process: the server must hold the same key.
+        process, base = serve(
+            url, log, WEB_CONCURRENCY=str(args.workers), GUNICORN_THREADS=str(args.threads),
+            LOG_LEVEL="WARNING", DJANGO_SECRET_KEY=os.environ["DJANGO_SECRET_KEY"],
+        )  # fmt: skip
         paths = [f"/staff/day/{day}/", "/healthz"]
-        cookie = f"__Host-sessionid={key}"
+        turns = {"clients": args.clients, "cookies": {"__Host-sessionid": key}, "check": full}
         try:
-            load(port, paths, cookie, args.clients, 2)  # warm every worker
-            latencies = load(port, paths, cookie, args.clients, args.seconds)
+            take_turns(base, paths, seconds=2, **turns)  # warm every worker
+            latencies = take_turns(base, paths, seconds=args.seconds, **turns)
         finally:
-            process.terminate()
-            process.wait(timeout=15)
+            stop(process)
     finally:
         from django.db import connections
 

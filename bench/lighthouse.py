@@ -8,7 +8,7 @@ clinic loaded. Run from the project root:
 
 (paths audit only those pages, e.g. to repeat one a busy machine slowed down).
 
-It serves the site with gunicorn as production does (bench/pages_public.serve) and prints
+It serves the site with gunicorn as production does (``load.serve``) and prints
 one JSON line per page, then the worst of each figure. Goals: performance >= 95,
 accessibility, best practices and SEO 100, at most 300 KiB per page.
 """
@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pages_public import ROOT, serve
+from load import ROOT, serve, stop
 
 PAGES = [
     "/",
@@ -57,17 +57,17 @@ def audit(url: str) -> dict:
 
 
 def main() -> None:
-    port = 8798
-    process = serve(port, workers=2, threads=2)
+    url = os.environ.get("DATABASE_URL", "postgresql:///clinic")
+    log = Path(tempfile.mkstemp(prefix="bench-lighthouse-", suffix=".log")[1])
+    process, base = serve(url, log, WEB_CONCURRENCY="2", GUNICORN_THREADS="2")
     rows = []
     try:
         for path in sys.argv[1:] or PAGES:
-            row = {"page": path} | audit(f"http://127.0.0.1:{port}{path}")
+            row = {"page": path} | audit(f"{base}{path}")
             rows.append(row)
             print(json.dumps(row), flush=True)
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        stop(process)
     worst = {name: min(r[name] for r in rows) for name in CATEGORIES}
     worst |= {key: max(r[key] for r in rows) for key in ["lcp_ms", "cls", "kib"]}
     print(json.dumps({"worst": worst}))

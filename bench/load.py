@@ -49,10 +49,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from http.client import HTTPConnection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,6 +195,7 @@ def booking_fields(page: str, n: int, tag: str) -> dict:
         "tight_areas": ["calves", "hamstrings"],
         "consent_policy": "on",
         "consent_treatment": "on",
+        "consent": "on",  # the details form's one consent (the two above are older forms')
         **fields,
     }
 
@@ -199,6 +203,100 @@ def booking_fields(page: str, n: int, tag: str) -> dict:
 def forwarded_for(n: int) -> str:
     """Return a made-up client address (IPv6 documentation range: never a real host)."""
     return f"2001:db8::{n:x}"
+
+
+# --- shared by the benches: Django in this process, an HTTP client, a closed load loop -------
+
+
+def setup_django(url: str, **extra: str) -> None:
+    """Point Django in this process at `url` (the site's environment, `extra` on top),
+    migrate it, load the demo clinic (``seed_demo``) and collect static files."""
+    os.environ.update(server_env(url, **extra))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_DEBUG": "1"},
+        check=True,
+    )
+
+
+class Http:
+    """One keep-alive connection to the server, as one runner's phone would hold."""
+
+    def __init__(self, base: str, timeout: float = 30) -> None:
+        host, port = urllib.parse.urlsplit(base).netloc.split(":")
+        self.conn = HTTPConnection(host, int(port), timeout=timeout)
+
+    def send(self, method: str, target: str, *, ip: str | None = None, cookies=None, body=None):
+        """Return (response, body text) of one request; `ip` as the proxy's X-Forwarded-For."""
+        headers = {"X-Forwarded-For": ip} if ip else {}
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urllib.parse.urlencode(body, doseq=True)
+        self.conn.request(method, target, body=body, headers=headers)
+        response = self.conn.getresponse()
+        return response, response.read().decode()
+
+
+def cookies_of(response) -> dict[str, str]:
+    """Return the cookies a response sets, by name."""
+    # Secure cookies over plain HTTP: a browser would withhold them, a raw client sends them.
+    jar = {}
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        jar[name.strip()] = rest.split(";", 1)[0]
+    return jar
+
+
+def take_turns(
+    base: str,
+    paths: list[str],
+    *,
+    clients: int,
+    seconds: float,
+    cookies: dict | None = None,
+    check: Callable[[str, str], None] | None = None,
+) -> dict[str, list[float]]:
+    """Return each path's latencies (seconds) from `clients` keep-alive loops that take
+    turns over `paths` (no think time) for `seconds`; every answer must be a 200 (and pass
+    `check(path, body)`, if given).
+
+    Taking turns makes every path meet the same machine load, so their ratios hold even
+    when other work shares the cores.
+    """
+    latencies: dict[str, list[float]] = {path: [] for path in paths}
+    lock, until = threading.Lock(), time.monotonic() + seconds
+
+    def client(offset: int) -> None:
+        http, mine, n = Http(base), {path: [] for path in paths}, offset
+        while time.monotonic() < until:
+            path = paths[n % len(paths)]
+            n += 1
+            started = time.perf_counter()
+            response, body = http.send("GET", path, cookies=cookies)
+            mine[path].append(time.perf_counter() - started)
+            assert response.status == 200, (path, response.status)
+            if check is not None:
+                check(path, body)
+        with lock:
+            for path, values in mine.items():
+                latencies[path].extend(values)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
 
 
 # --- run inside Django (a subprocess with the bench environment) ----------------------------

@@ -40,7 +40,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -50,8 +49,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-from booking import Http, cookies_of
-from load import ROOT, booking_fields, recreate_database, serve, server_env, stop, with_database
+from load import (
+    ROOT,
+    Http,
+    booking_fields,
+    cookies_of,
+    recreate_database,
+    serve,
+    setup_django,
+    stop,
+    with_database,
+)
 
 sys.path.insert(0, str(ROOT))
 
@@ -62,23 +70,6 @@ SERVER = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2", "LOG_LEVEL": "WARNING
 KINDS = ["trivial", "time, one therapist", "time, any", "fragment", "details", "confirm POST"]
 GOALS = {"time, one therapist": 0.3, "time, any": 0.3, "fragment": 0.5, "confirm POST": 0.15}
 FREE_FROM, FREE_UNTIL = 56, 68  # UTC quarter-hours of the day the scale filler leaves free
-
-
-def setup_django(url: str) -> None:
-    os.environ.update(server_env(url, **SERVER))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", verbosity=0)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_DEBUG": "1"},
-        check=True,
-    )
 
 
 def shape(therapists: int, horizon: int) -> dict:
@@ -132,7 +123,7 @@ def copy_appointments(rows: list[tuple]) -> None:
     columns = (
         'client_id, therapist_id, room_id, service_length_id, start, "end", buffer_before, '
         "buffer_after, occupied_from, occupied_until, status, cancel_reason, sequence, "
-        "created_at, updated_at"
+        "created_at, updated_at, source"
     )
     now = datetime.now(UTC)
     with connection.cursor() as cursor:
@@ -145,7 +136,7 @@ def copy_appointments(rows: list[tuple]) -> None:
                 end = start + timedelta(minutes=minutes)
                 copy.write_row((
                     client, therapist, room, length.pk, start, end, 0, after, start,
-                    end + timedelta(minutes=after), "booked", "", 0, now, now,
+                    end + timedelta(minutes=after), "booked", "", 0, now, now, "online",
                 ))  # fmt: skip
         cursor.execute("ALTER TABLE bookings_appointment ENABLE TRIGGER USER")
         cursor.execute("UPDATE bookings_availabilityversion SET token = gen_random_uuid()")
@@ -270,7 +261,7 @@ def confirm_forms(base: str, plan: dict, count: int) -> list[tuple]:
         ip = f"2001:db8::{n:x}"
         response, page = http.send("GET", target, ip=ip)
         assert response.status == 200, (response.status, target)
-        data = booking_fields(page, n, uuid4().hex[:8]) | {"consent": "on", "confirm": "1"}
+        data = booking_fields(page, n, uuid4().hex[:8]) | {"confirm": "1"}
         forms.append((target, ip, cookies_of(response), data))
     return forms
 
@@ -380,7 +371,7 @@ def main() -> None:
     log = Path(tempfile.mkstemp(prefix="bench-pages-", suffix=".log")[1])
     process = None
     try:
-        setup_django(url)
+        setup_django(url, **SERVER)
         plan = shape(8, 60)
         copy_appointments(two_thirds_booked(plan))
         process, base = serve(url, log, **SERVER)

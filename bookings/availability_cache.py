@@ -37,8 +37,10 @@ from services.models import ServiceLength
 DAY = timedelta(days=1)
 MAX_ENTRIES = 10_000  # days x lengths x (therapists + "anyone"), ~4 kB each; old ones go first
 
+# Tokens as text: ``reference.Reference`` reads the same rows with the content token, so a
+# day kept from either read has the same key.
 _VERSIONS_SQL = f"""
-SELECT day, token FROM {AvailabilityVersion._meta.db_table}
+SELECT day, token::text FROM {AvailabilityVersion._meta.db_table}
  WHERE day = %s OR (day >= %s AND day <= %s)
 """  # noqa: S608 - only the table name is interpolated
 
@@ -83,15 +85,31 @@ def _touched(day: date) -> tuple[date, date]:
     return since.date(), (until - timedelta(microseconds=1)).date()
 
 
-class Versions:
-    """The version tokens of a range of local days, read in one query."""
+def span(first_day: date, end_day: date) -> tuple[date, date]:
+    """Return the first and last UTC dates whose tokens local days [first_day, end_day) need."""
+    return _touched(first_day)[0], _touched(end_day - DAY)[1]
 
-    def __init__(self, first_day: date, end_day: date) -> None:
-        first, last = _touched(first_day)[0], _touched(end_day - DAY)[1]
-        with connection.cursor() as cursor:
-            cursor.execute(_VERSIONS_SQL, [AvailabilityVersion.EVERY_DAY, first, last])
-            self._tokens = dict(cursor.fetchall())
+
+class Versions:
+    """The version tokens of a range of local days, read in one query.
+
+    ``rows`` are the (day, token) rows of ``span(first_day, end_day)`` and ``EVERY_DAY``
+    when the caller already read them (``reference.Reference`` does, in its own query).
+    """
+
+    def __init__(self, first_day: date, end_day: date, rows: Iterable | None = None) -> None:
+        self.first_day, self.end_day = first_day, end_day
+        if rows is None:
+            first, last = span(first_day, end_day)
+            with connection.cursor() as cursor:
+                cursor.execute(_VERSIONS_SQL, [AvailabilityVersion.EVERY_DAY, first, last])
+                rows = cursor.fetchall()
+        self._tokens = dict(rows)
         self._every_day = self._tokens.get(AvailabilityVersion.EVERY_DAY)
+
+    def covers(self, first_day: date, end_day: date) -> bool:
+        """Return whether these tokens hold every local day in [first_day, end_day)."""
+        return self.first_day <= first_day and end_day <= self.end_day
 
     def of(self, day: date) -> tuple:
         """Return the tokens ``day``'s slots depend on (None: never changed)."""
@@ -125,12 +143,15 @@ def offered(
     start_date: date,
     end_date: date,
     therapist: Therapist | None = None,
+    versions: Versions | None = None,
 ) -> list[engine.AssignedSlot]:
     """Return the starts offered for start_date <= local day < end_date, sorted, each with the
     therapist who would take it: ``therapist``'s own, or "anyone"'s fair choice.
 
     The same answer as ``queries.available_slots`` (a property test compares them), from this
     process's memory when no version changed: one query, plus one for the days it misses.
+    ``versions``, read earlier in the same request, saves the first query when they cover
+    the days asked for.
     """
     tz, rules = clock.clinic_tz(), queries.engine_policy(policy)
     earliest, latest = now + rules.min_notice, now + rules.horizon
@@ -139,7 +160,8 @@ def offered(
     end_date = min(end_date, latest.astimezone(tz).date() + DAY)
     if start_date >= end_date:
         return []
-    versions = Versions(start_date, end_date)
+    if versions is None or not versions.covers(start_date, end_date):
+        versions = Versions(start_date, end_date)
     scope = _scope(service_length, policy)
     who = None if therapist is None else therapist.pk
     by_day, missing = {}, []

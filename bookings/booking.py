@@ -441,6 +441,7 @@ def _insert_booking(
             created_by=new.by,
             updated_by=new.by,
         )
+        appointment.therapist = held  # read with the lock: the notices need no second read
         rows: list = [
             AppointmentChange(
                 appointment=appointment,

@@ -33,13 +33,53 @@ REMINDER_MIN_LEAD = timedelta(hours=1)
 ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
 
 
-def _enqueue(message: ClientMessage) -> None:
+def _task_for(message: ClientMessage):
     from bookings.tasks import deliver_message  # the task module imports this one
 
     task = deliver_message
     if message.due_at > timezone.now():
         task = task.using(run_after=message.due_at)
-    task.enqueue(message.pk)
+    return task
+
+
+def _enqueue(message: ClientMessage) -> None:
+    _task_for(message).enqueue(message.pk)
+
+
+def _enqueue_together(messages: list[ClientMessage]) -> bool:
+    """Queue the deliveries of `messages` in one INSERT; return False if the task backend
+    is not django-tasks-db's (then nothing was queued).
+
+    The rows are the ones ``DatabaseBackend.enqueue`` writes one at a time (the same
+    validation, ids, fields, the "no delay" date its pre_save handler would set, and the
+    ``task_enqueued`` signal), in the caller's transaction.
+    """
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.compat import normalize_json, task_enqueued
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    tasks = [_task_for(message) for message in messages]
+    backend = tasks[0].get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    rows = []
+    for task, message in zip(tasks, messages, strict=True):
+        backend.validate_task(task)
+        rows.append(
+            DBTaskResult(
+                id=backend._get_id(),
+                args_kwargs=normalize_json({"args": [message.pk], "kwargs": {}}),
+                priority=task.priority,
+                task_path=task.module_path,
+                queue_name=task.queue_name,
+                run_after=task.run_after or get_date_max(),
+                backend_name=backend.alias,
+            )
+        )
+    DBTaskResult.objects.bulk_create(rows)
+    for row in rows:
+        task_enqueued.send(type(backend), task_result=row.task_result)
+    return True
 
 
 def queue(
@@ -80,7 +120,10 @@ def owed_on_booking(
 
 
 def enqueue_saved(messages: list[ClientMessage]) -> None:
-    """Queue the delivery of `messages`, saved a moment ago in the caller's transaction."""
+    """Queue the delivery of `messages`, saved a moment ago in the caller's transaction:
+    in one statement (a booking's confirmation and reminder are one round trip)."""
+    if len(messages) > 1 and _enqueue_together(messages):
+        return
     for message in messages:
         _enqueue(message)
 

@@ -112,26 +112,21 @@ def full_day(
     return FullyBooked(message, alternatives=offers)
 
 
-def refuse_if_blocked(
-    *, therapist_id: int, start: datetime, end: datetime
-) -> tuple[str, int | None]:
+def refuse_if_blocked(*, therapist_id: int, start: datetime, end: datetime) -> Therapist:
     """Raise SlotTaken if the therapist's time has been blocked since we checked; return the
-    therapist's name and own daily cap (for ``refuse_if_fully_booked``), read with the lock.
+    therapist as read with the lock (its name and own daily cap serve
+    ``refuse_if_fully_booked``, the rest the staff notices: no second read of the row).
 
     Holds a share lock on the therapist row until the transaction ends: block_time() takes
     an update lock on it, so a block committed before this point is visible here, and one
     started after it waits for this booking and then sees it.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT name, max_sessions_per_day FROM {Therapist._meta.db_table} "  # noqa: S608
-            "WHERE id = %s FOR SHARE",
-            [therapist_id],
-        )
-        name, cap = cursor.fetchone()
+    table = Therapist._meta.db_table
+    sql = f"SELECT * FROM {table} WHERE id = %s FOR SHARE"  # noqa: S608 - the table name only
+    [therapist] = Therapist.objects.raw(sql, [therapist_id])
     if TimeOff.objects.filter(therapist_id=therapist_id, start__lt=end, end__gt=start).exists():
         raise SlotTaken("Sorry, that time has just been blocked. Please choose another.")
-    return name, cap
+    return therapist
 
 
 def refuse_if_fully_booked(
@@ -140,7 +135,7 @@ def refuse_if_fully_booked(
     start: datetime,
     policy: BookingPolicy,
     ignoring: int | None = None,
-    therapist: tuple[str, int | None] | None = None,
+    therapist: Therapist | None = None,
 ) -> None:
     """Raise FullyBooked if the therapist's local day of `start` has reached their daily cap.
 
@@ -150,12 +145,15 @@ def refuse_if_fully_booked(
     advisory lock here, one at a time; the count is a later statement than the lock, so
     (under READ COMMITTED) it sees every booking that the one before it committed. Staff
     are held to the cap too: it protects the therapist. `ignoring` is an appointment being
-    moved, which must not count against itself; `therapist` is the (name, own cap) that
+    moved, which must not count against itself; `therapist` is the row that
     ``refuse_if_blocked`` read, if it ran.
     """
-    name, own_cap = therapist or Therapist.objects.values_list("name", "max_sessions_per_day").get(
-        pk=therapist_id
-    )
+    if therapist is not None:
+        name, own_cap = therapist.name, therapist.max_sessions_per_day
+    else:
+        name, own_cap = Therapist.objects.values_list("name", "max_sessions_per_day").get(
+            pk=therapist_id
+        )
     cap = own_cap or policy.max_sessions_per_day
     if cap is None:
         return

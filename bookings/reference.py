@@ -11,16 +11,22 @@ Callers get their own copies, so nothing one request sets reaches another.
 """
 
 import copy
+from datetime import date
 from threading import Lock
 
 from django.db import connection
 
+from bookings import availability_cache
 from bookings.models import AvailabilityVersion, BookingPolicy, Therapist, TimingRule
 from services.models import Service, ServiceLength
 
+# The availability versions of EVERY_DAY and of the days asked for (none: NULL bounds), then
+# the content version (day NULL): one round trip for all a booking page checks first.
 _TOKENS_SQL = f"""
-SELECT (SELECT token FROM {AvailabilityVersion._meta.db_table} WHERE day = %s),
-       (SELECT token FROM clinic_content_version WHERE id = 1)
+SELECT day, token::text FROM {AvailabilityVersion._meta.db_table}
+ WHERE day = %s OR (day >= %s AND day <= %s)
+UNION ALL
+SELECT NULL, token FROM clinic_content_version WHERE id = 1
 """  # noqa: S608 - only the table name is interpolated
 _MISSING = object()
 MAX_ITEMS = 2_000
@@ -30,14 +36,23 @@ _lock = Lock()
 
 
 class Reference:
-    """The reference data as of now: one query to learn whether the kept copies still hold."""
+    """The reference data as of now: one query to learn whether the kept copies still hold.
 
-    def __init__(self) -> None:
+    Given ``days`` (first, end), the same query reads those local days' availability
+    versions too (``versions``), so the picker's kept days need no query of their own.
+    """
+
+    def __init__(self, days: tuple[date, date] | None = None) -> None:
+        first, last = availability_cache.span(*days) if days else (None, None)
         with connection.cursor() as cursor:
-            cursor.execute(_TOKENS_SQL, [AvailabilityVersion.EVERY_DAY])
-            tokens = cursor.fetchone()
+            cursor.execute(_TOKENS_SQL, [AvailabilityVersion.EVERY_DAY, first, last])
+            rows = cursor.fetchall()
+        by_day = {day: token for day, token in rows if day is not None}
+        content = next((token for day, token in rows if day is None), None)
+        tokens = (by_day.get(AvailabilityVersion.EVERY_DAY), content)
         # The content version as of this request, for pages that keep their rendering.
-        self.content_token: str = tokens[1] or ""
+        self.content_token: str = content or ""
+        self.versions = availability_cache.Versions(*days, rows=by_day.items()) if days else None
         with _lock:
             if _kept["tokens"] != tokens:
                 _kept["tokens"], _kept["items"] = tokens, {}

@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.forms import Script
 from django.utils.csp import CSP
-from psycopg_pool import ConnectionPool
 
+from clinic.db_pool import check_connection
 from clinic.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -76,8 +76,10 @@ def database_from_url(url: str) -> dict:
         "OPTIONS": {
             "pool": {
                 # Verify each connection as it leaves the pool, so a database restart
-                # costs one failed check instead of a burst of 500s.
-                "check": ConnectionPool.check_connection,
+                # costs one failed check instead of a burst of 500s (a round trip only
+                # when the server has closed or spoken on it: clinic/db_pool.py;
+                # DB_POOL_CHECK=query sends psycopg_pool's empty query every time instead).
+                "check": check_connection(os.environ.get("DB_POOL_CHECK", "poll")),
                 "min_size": envint("DB_POOL_MIN", 1),
                 "max_size": envint("DB_POOL_MAX", 8),
                 # With threads <= pool size a request only waits to open a connection:

@@ -117,6 +117,8 @@ class Request:
     policy: BookingPolicy
     now: datetime
     ignoring: Appointment | None = None
+    # The availability versions the request read with its reference data, if it did.
+    versions: availability_cache.Versions | None = None
 
     def starts(self, start_date: date, end_date: date) -> list[datetime]:
         """Return the free UTC starts for start_date <= local day < end_date."""
@@ -128,6 +130,7 @@ class Request:
                 start_date=start_date,
                 end_date=end_date,
                 therapist=self.therapist,
+                versions=self.versions,
             )
             return [slot.start for slot in found]
         found = queries.available_slots(
@@ -194,8 +197,9 @@ _DAY = timedelta(days=1)
 
 def _by_day(starts: list[datetime]) -> dict[date, list[datetime]]:
     by_day: dict[date, list[datetime]] = defaultdict(list)
+    tz = clock.clinic_tz()  # once, not per start: a week holds hundreds
     for start in starts:
-        by_day[timezone.localdate(start, clock.clinic_tz())].append(start)
+        by_day[start.astimezone(tz).date()].append(start)
     return by_day
 
 

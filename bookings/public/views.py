@@ -14,17 +14,18 @@ the reason on the page: 400 for a GET, 422 for a POST. Health answers travel onl
 bodies, never in a URL.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlencode
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bookings import booking, consent, online, race, reference, waitlist
+from bookings import booking, clock, consent, online, race, reference, waitlist
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Therapist
 from bookings.public import picker
@@ -50,7 +51,14 @@ WINDOW = timedelta(minutes=10)
 
 def _url(name: str, params: dict[str, str]) -> str:
     query = urlencode(params)
-    return reverse(f"bookings:{name}") + (f"?{query}" if query else "")
+    return _path(name, get_script_prefix()) + (f"?{query}" if query else "")
+
+
+@lru_cache(maxsize=64)
+def _path(name: str, _prefix: str) -> str:
+    """Return the path of step `name`: the same for every request under one script prefix
+    (a page builds up to seven of them, and reversing costs more than the rest of a link)."""
+    return reverse(f"bookings:{name}")
 
 
 def _links(choice: Choice) -> dict[str, str]:
@@ -68,15 +76,42 @@ def _links(choice: Choice) -> dict[str, str]:
 
 def _read(request: HttpRequest) -> tuple[Choice, datetime, BookingPolicy]:
     """Return the choices in the query string, the time now and the booking policy."""
-    now, lookup = timezone.now(), reference.Reference()  # one query: are the kept copies good
+    now = timezone.now()
+    # One query: are the kept copies good, and the availability versions of the week the
+    # page will most likely show (the picker reads its own if it needs other days).
+    lookup = reference.Reference(days=_likely_days(request, now))
     # Read with the same query; the pages that keep their rendering need it.
     request.content_token = lookup.content_token
     request.reference = lookup  # the timing advice reads its rules with the same lookup
+    request.availability_versions = lookup.versions
     policy = lookup.policy()
     choice = ChoiceForm(request.GET, now=now, policy=policy, lookup=lookup).choice()
     if choice.length is not None and not choice.has_therapist and "therapist" not in choice.errors:
         choice.anyone = True  # the most free times; the summary offers to pick someone
     return choice, now, policy
+
+
+def _likely_days(request: HttpRequest, now: datetime) -> tuple[date, date]:
+    """Return the local days any week holding the day asked for covers (today's if none).
+
+    Only a guess read before the query string is checked: anything unusable gives today.
+    """
+    raw = request.GET.get("day") or request.GET.get("week") or request.GET.get("start", "")[:10]
+    before, after = timedelta(days=picker.WEEK - 1), timedelta(days=picker.WEEK)
+    try:
+        day = date.fromisoformat(raw)
+        return day - before, day + after
+    except (ValueError, OverflowError):  # not a date, or one at the calendar's very ends
+        today = timezone.localdate(now, clock.clinic_tz())
+        return today - before, today + after
+
+
+def _wanted(
+    request: HttpRequest, choice: Choice, policy: BookingPolicy, now: datetime
+) -> picker.Request:
+    """Return the picker's request for `choice`, with the versions read by ``_read``."""
+    versions = getattr(request, "availability_versions", None)
+    return picker.Request(choice.length, choice.therapist, policy, now, versions=versions)
 
 
 def _page(
@@ -115,7 +150,7 @@ def _time_step(
     message: str,
     status: int,
 ) -> HttpResponse:
-    wanted = picker.Request(choice.length, choice.therapist, policy, now)
+    wanted = _wanted(request, choice, policy, now)
     chosen = picker.build(wanted, day=choice.day, week=choice.week, all_times=choice.all_times)
     if choice.day_passed and choice.day is None:
         message = f"{message} {picker.next_free_day(chosen)}"
@@ -218,7 +253,7 @@ def times(request: HttpRequest) -> HttpResponse:
     if choice.errors or choice.length is None or not choice.has_therapist or not choice.day:
         context["picker_message"] = "Please choose a day from the list."
         return render(request, "bookings/_picker.html#times", context, status=400)
-    wanted = picker.Request(choice.length, choice.therapist, policy, now)
+    wanted = _wanted(request, choice, policy, now)
     chosen = context["picker"] = picker.day_times(wanted, choice.day, all_times=choice.all_times)
     # Like the time page: the same day's times render once for every visitor who asks.
     return page_cache.render_cached(
@@ -239,7 +274,7 @@ def details(request: HttpRequest) -> HttpResponse:
     bad = 422 if request.method == "POST" else 400
     if earlier := _earlier_step(request, choice, now, policy, before="details", bad=bad):
         return earlier
-    wanted = picker.Request(choice.length, choice.therapist, policy, now)
+    wanted = _wanted(request, choice, policy, now)
     today = timezone.localdate(now)
     context = {"policy": policy, "treatment_text": consent.TREATMENT_TEXT}
     context |= timing_advice(request, choice)

@@ -385,7 +385,7 @@ def test_inserts_racing_on_the_same_therapist_end_in_one_booking_and_one_taken(m
     at_insert = threading.Barrier(2, timeout=10)
     real_refuse = booking.refuse_if_blocked
 
-    def meet_then_check(**kwargs) -> tuple:
+    def meet_then_check(**kwargs):
         with contextlib.suppress(threading.BrokenBarrierError):
             at_insert.wait()
         return real_refuse(**kwargs)
@@ -420,3 +420,33 @@ def test_inserts_racing_on_the_same_therapist_end_in_one_booking_and_one_taken(m
 
     assert sorted(outcomes) == ["booked", "taken"]
     assert Appointment.objects.count() == 1
+
+
+def test_a_bookings_deliveries_are_queued_in_one_insert_each_for_its_message(clinic):
+    from django.tasks.signals import task_enqueued
+    from django.test.utils import CaptureQueriesContext
+
+    enqueued = []
+
+    def heard(sender, task_result, **kwargs):
+        enqueued.append(task_result)
+
+    task_enqueued.connect(heard)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            booked = book(clinic, key=uuid4())
+    finally:
+        task_enqueued.disconnect(heard)
+
+    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "django_tasks_database')]
+    assert len(inserts) == 1
+    messages = {m.pk: m for m in booked.appointment.messages.all()}
+    tasks = list(DBTaskResult.objects.all())
+    assert sorted(t.args_kwargs["args"][0] for t in tasks) == sorted(messages)
+    for task in tasks:
+        message = messages[task.args_kwargs["args"][0]]
+        assert task.task_path == "bookings.tasks.deliver_message"
+        due_later = message.kind == Kind.REMINDER
+        assert task.task.run_after == (message.due_at if due_later else None)
+        assert DBTaskResult.objects.ready().filter(pk=task.pk).exists() is not due_later
+    assert sorted(str(r.id) for r in enqueued) == sorted(str(t.id) for t in tasks)

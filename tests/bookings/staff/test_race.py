@@ -44,7 +44,7 @@ def test_desk_and_online_racing_for_one_time_book_it_once(
         at_insert = threading.Barrier(2, timeout=10)
         checked = booking.refuse_if_blocked  # the last step before the INSERT
 
-        def meet_then_check(**kwargs) -> tuple:
+        def meet_then_check(**kwargs):
             at_insert.wait()
             return checked(**kwargs)
 

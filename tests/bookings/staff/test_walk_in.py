@@ -152,12 +152,12 @@ def test_two_walk_ins_racing_for_one_therapist_book_exactly_one(
 
         met = set()
 
-        def meet_then_check(**kwargs) -> None:
+        def meet_then_check(**kwargs):
             # Once per desk: the loser of a deadlock between the two inserts tries again.
             if threading.get_ident() not in met:
                 met.add(threading.get_ident())
                 both_checked.wait()
-            checked(**kwargs)
+            return checked(**kwargs)  # the therapist row it read with the lock
 
         monkeypatch.setattr(booking, "refuse_if_blocked", meet_then_check)
 
