@@ -44,18 +44,8 @@ def review(
 ) -> HttpResponse:
     """Return the review of every session of the block, or the details step if it does not
     fit (too many sessions, past the horizon)."""
-    try:
-        plan = series.plan_series(
-            service_length=choice.length,
-            start=choice.start,
-            therapist=choice.therapist,
-            every_weeks=repeat.every_weeks,
-            count=repeat.cleaned_data["sessions"],
-            now=now,
-            policy=policy,
-        )
-    except series.SeriesRefused as refused:
-        repeat.add_error("sessions", refused.message)
+    plan = _plan(choice, repeat, now, policy)
+    if plan is None:
         return _details_page(request, choice, form, repeat, policy, 422)
     posted = request.POST if picks is not None else {}
     rows = [
@@ -83,6 +73,26 @@ def review(
         "details_url": request.get_full_path(),
     }
     return flow._page(request, "bookings/book_series.html", choice, context, status)
+
+
+def _plan(
+    choice: Choice, repeat: RepeatForm, now: datetime, policy: BookingPolicy
+) -> list[series.Occurrence] | None:
+    """Return every session of the block as the engine sees it now, or None (the reason
+    added to the repeat form) when the block does not fit."""
+    try:
+        return series.plan_series(
+            service_length=choice.length,
+            start=choice.start,
+            therapist=choice.therapist,
+            every_weeks=repeat.every_weeks,
+            count=repeat.cleaned_data["sessions"],
+            now=now,
+            policy=policy,
+        )
+    except series.SeriesRefused as refused:
+        repeat.add_error("sessions", refused.message)
+        return None
 
 
 def _details_page(
@@ -121,18 +131,8 @@ def book(request: HttpRequest) -> HttpResponse:
     if Series.objects.filter(key=key).exists():
         # Sent twice (a double click, Back and again): booked once, shown where it was.
         return see_other(reverse("bookings:series_booked", args=[key]))
-    try:
-        plan = series.plan_series(
-            service_length=choice.length,
-            start=choice.start,
-            therapist=choice.therapist,
-            every_weeks=repeat.every_weeks,
-            count=repeat.cleaned_data["sessions"],
-            now=now,
-            policy=policy,
-        )
-    except series.SeriesRefused as refused:
-        repeat.add_error("sessions", refused.message)
+    plan = _plan(choice, repeat, now, policy)
+    if plan is None:
         return _details_page(request, choice, form, repeat, policy, 422)
     picks = read_picks(request.POST, plan)
     if picks.errors:
