@@ -1,9 +1,11 @@
 """Run the real site (gunicorn, production-like settings) against the test database."""
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -50,8 +52,16 @@ def gunicorn(
 ) -> Iterator[str]:
     """Serve the site with gunicorn on a free loopback port; yield its base URL.
 
-    The server's log (its stderr) goes to `stderr` if given, for a test to read.
+    The server's log (its stderr) goes to `stderr` if given, for a test to read, else to a
+    temporary file: never to a pipe nobody reads, whose buffer fills after some thousand
+    request lines and then stops the server mid-write.
     """
+    with contextlib.ExitStack() as stack:
+        log = stderr or stack.enter_context(tempfile.TemporaryFile(mode="w+"))
+        yield from _serve(log, workers, threads, extra_env)
+
+
+def _serve(log: IO[str], workers: int, threads: int, extra_env: dict[str, str]) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [
@@ -61,7 +71,7 @@ def gunicorn(
         cwd=ROOT,
         env=server_env(**extra_env),
         stdout=subprocess.DEVNULL,
-        stderr=stderr or subprocess.PIPE,
+        stderr=log,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -73,8 +83,8 @@ def gunicorn(
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    log = process.stderr.read().decode() if process.stderr else "(see stderr)"
-                    raise RuntimeError("gunicorn did not start: " + log[-2000:]) from None
+                    log.seek(0)
+                    raise RuntimeError("gunicorn did not start: " + log.read()[-2000:]) from None
                 time.sleep(0.2)
         yield base
     finally:
