@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from bookings.models import (
     Appointment,
+    BookingPolicy,
     Client,
     ClientMessage,
     DateHours,
@@ -151,3 +152,16 @@ def make_question(service: Service, **fields) -> Question:
     defaults = {"question": f"Question {n}?", "answer": f"<p>Answer {n}.</p>", "ordering": n}
     fields = defaults | fields
     return Question.objects.create(service=service, **({"draft_answer": fields["answer"]} | fields))
+
+
+def make_two_therapist_clinic() -> dict:
+    """One service (60 minutes, 15 after), Maya and Tom working 9-17 every day, two rooms."""
+    BookingPolicy.objects.create()
+    service = make_service(lengths=())
+    length = make_length(service, minutes=60, after=15)
+    maya = make_therapist(name="Maya", services=[service])
+    tom = make_therapist(name="Tom", services=[service])
+    for therapist in (maya, tom):
+        make_weekly_hours(therapist, start="09:00", end="17:00")
+    rooms = [make_room(services=[service]), make_room(services=[service])]
+    return {"length": length, "maya": maya, "tom": tom, "rooms": rooms}

@@ -29,6 +29,7 @@ from tests.factories import (
     make_room,
     make_service,
     make_therapist,
+    make_two_therapist_clinic,
     make_weekly_hours,
 )
 
@@ -41,17 +42,9 @@ Kind = ClientMessage.Kind
 @pytest.fixture
 def clinic(db):
     """One service, two therapists working 9-17 every day, one suitable room each."""
-    BookingPolicy.objects.create()
-    service = make_service(lengths=())
-    length = make_length(service, minutes=60, after=15)
-    maya = make_therapist(name="Maya", services=[service])
-    tom = make_therapist(name="Tom", services=[service])
-    for therapist in (maya, tom):
-        make_weekly_hours(therapist, start="09:00", end="17:00")
-    make_room(services=[service])
-    make_room(services=[service])
+    made = make_two_therapist_clinic()
     with time_machine.travel(NOW, tick=False):
-        yield {"length": length, "maya": maya, "tom": tom}
+        yield {"length": made["length"], "maya": made["maya"], "tom": made["tom"]}
 
 
 @pytest.fixture

@@ -16,11 +16,7 @@ from bookings.models import Appointment, AppointmentChange, BookingPolicy, Clien
 from tests.factories import (
     make_appointment,
     make_client,
-    make_length,
-    make_room,
-    make_service,
-    make_therapist,
-    make_weekly_hours,
+    make_two_therapist_clinic,
 )
 from tests.helpers import race
 
@@ -30,22 +26,10 @@ TUESDAY_10 = datetime(2026, 12, 8, 10, 0, tzinfo=NY)
 Kind = ClientMessage.Kind
 
 
-def make_block_clinic() -> dict:
-    BookingPolicy.objects.create()
-    service = make_service(lengths=())
-    length = make_length(service, minutes=60, after=15)
-    maya = make_therapist(name="Maya", services=[service])
-    tom = make_therapist(name="Tom", services=[service])
-    for therapist in (maya, tom):
-        make_weekly_hours(therapist, start="09:00", end="17:00")
-    rooms = [make_room(services=[service]), make_room(services=[service])]
-    return {"length": length, "maya": maya, "tom": tom, "rooms": rooms}
-
-
 @pytest.fixture
 def clinic(db):
     with time_machine.travel(NOW, tick=False):
-        yield make_block_clinic()
+        yield make_two_therapist_clinic()
 
 
 def weeks(n: int, *, every: int = 1, start: datetime = TUESDAY_10) -> list[datetime]:
@@ -217,7 +201,7 @@ def test_the_same_key_books_the_block_once(clinic):
 @pytest.mark.django_db(transaction=True)
 def test_two_runners_racing_for_one_block_exactly_one_gets_it():
     with time_machine.travel(NOW, tick=False):
-        clinic = make_block_clinic()
+        clinic = make_two_therapist_clinic()
         clients = [make_client(email=f"r{i}@example.com") for i in range(2)]
         starts = weeks(6)
 
@@ -349,7 +333,7 @@ def test_the_worker_delivers_each_block_email_once(clinic):
 @pytest.mark.django_db(transaction=True)
 def test_a_double_click_racing_itself_books_the_block_once():
     with time_machine.travel(NOW, tick=False):
-        clinic = make_block_clinic()
+        clinic = make_two_therapist_clinic()
         client, key = make_client(email="jess@example.com"), uuid4()
 
         results = race(2, lambda _i: book(clinic, weeks(6), key=key, client=client))
