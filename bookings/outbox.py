@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import emails, nudge_times
-from bookings.models import Appointment, BookingPolicy, ClientMessage
+from bookings.models import Appointment, BookingPolicy, ClientMessage, Therapist
 from bookings.models.appointments import DETAILS as APPOINTMENT_DETAILS
 
 logger = logging.getLogger(__name__)
@@ -150,11 +150,18 @@ def staff_recipients(appointment: Appointment, kind: str, policy: BookingPolicy)
     therapist = appointment.therapist
     recipients = []
     if getattr(therapist, therapist_wants):
-        address = therapist.notice_email or (therapist.user.email if therapist.user else "")
-        recipients.append(address)
+        recipients.append(therapist.notice_email or _sign_in_email(therapist))
     if getattr(policy, desk_wants):
         recipients.append(policy.desk_email)
     return list(dict.fromkeys(address.strip() for address in recipients if address.strip()))
+
+
+def _sign_in_email(therapist: Therapist) -> str:
+    """Return the email the therapist signs in with ("" without an account): as the
+    booking's lock read it with their row (``recheck.refuse_if_blocked``), else read now."""
+    if hasattr(therapist, "sign_in_email"):
+        return therapist.sign_in_email or ""
+    return therapist.user.email if therapist.user_id else ""
 
 
 def _notices(appointment: Appointment, kind: str, policy: BookingPolicy) -> list[ClientMessage]:

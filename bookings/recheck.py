@@ -9,6 +9,7 @@ lock (``refuse_if_fully_booked``).
 
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
@@ -115,14 +116,19 @@ def full_day(
 def refuse_if_blocked(*, therapist_id: int, start: datetime, end: datetime) -> Therapist:
     """Raise SlotTaken if the therapist's time has been blocked since we checked; return the
     therapist as read with the lock (its name and own daily cap serve
-    ``refuse_if_fully_booked``, the rest the staff notices: no second read of the row).
+    ``refuse_if_fully_booked``, the rest and ``sign_in_email`` the staff notices: no second
+    read of the row, nor of its user).
 
     Holds a share lock on the therapist row until the transaction ends: block_time() takes
     an update lock on it, so a block committed before this point is visible here, and one
     started after it waits for this booking and then sees it.
     """
-    table = Therapist._meta.db_table
-    sql = f"SELECT * FROM {table} WHERE id = %s FOR SHARE"  # noqa: S608 - the table name only
+    # With the sign-in email the notices fall back on, so they read nothing more.
+    sql = f"""
+    SELECT t.*, u.email AS sign_in_email FROM {Therapist._meta.db_table} t
+      LEFT JOIN {get_user_model()._meta.db_table} u ON u.id = t.user_id
+     WHERE t.id = %s FOR SHARE OF t
+    """  # noqa: S608 - the table names only
     [therapist] = Therapist.objects.raw(sql, [therapist_id])
     if TimeOff.objects.filter(therapist_id=therapist_id, start__lt=end, end__gt=start).exists():
         raise SlotTaken("Sorry, that time has just been blocked. Please choose another.")

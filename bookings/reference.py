@@ -11,23 +11,36 @@ Callers get their own copies, so nothing one request sets reaches another.
 """
 
 import copy
-from datetime import date
+from datetime import date, datetime
 from threading import Lock
 
 from django.db import connection
 
 from bookings import availability_cache
-from bookings.models import AvailabilityVersion, BookingPolicy, Therapist, TimingRule
+from bookings.models import (
+    AvailabilityVersion,
+    BookingPolicy,
+    Therapist,
+    TimingRule,
+    WaitlistHold,
+)
+from clinic.models import ClinicProfile
 from services.models import Service, ServiceLength
 
-# The availability versions of EVERY_DAY and of the days asked for (none: NULL bounds), then
-# the content version (day NULL): one round trip for all a booking page checks first.
+# The availability versions of EVERY_DAY and of the days asked for (none: NULL bounds), the
+# content version, and whether a waitlist hold is past its time (only when a moment is given):
+# one round trip for all a booking page checks first. The first column says which row is which.
 _TOKENS_SQL = f"""
-SELECT day, token::text FROM {AvailabilityVersion._meta.db_table}
+SELECT 'day', day, token::text FROM {AvailabilityVersion._meta.db_table}
  WHERE day = %s OR (day >= %s AND day <= %s)
 UNION ALL
-SELECT NULL, token FROM clinic_content_version WHERE id = 1
-"""  # noqa: S608 - only the table name is interpolated
+SELECT 'content', NULL, token FROM clinic_content_version WHERE id = 1
+UNION ALL
+SELECT 'hold due', NULL, NULL WHERE EXISTS (
+    SELECT 1 FROM {WaitlistHold._meta.db_table}
+     WHERE status = %s AND expires_at <= %s::timestamptz
+)
+"""  # noqa: S608 - only the table names are interpolated
 _MISSING = object()
 MAX_ITEMS = 2_000
 
@@ -40,15 +53,21 @@ class Reference:
 
     Given ``days`` (first, end), the same query reads those local days' availability
     versions too (``versions``), so the picker's kept days need no query of their own.
+    Given ``now``, it also learns whether an open waitlist hold has run out by then
+    (``holds_due``): the time page returns such a time before it reads the picker.
     """
 
-    def __init__(self, days: tuple[date, date] | None = None) -> None:
+    def __init__(self, days: tuple[date, date] | None = None, now: datetime | None = None) -> None:
         first, last = availability_cache.span(*days) if days else (None, None)
         with connection.cursor() as cursor:
-            cursor.execute(_TOKENS_SQL, [AvailabilityVersion.EVERY_DAY, first, last])
+            open_hold = WaitlistHold.Status.OPEN
+            cursor.execute(
+                _TOKENS_SQL, [AvailabilityVersion.EVERY_DAY, first, last, open_hold, now]
+            )
             rows = cursor.fetchall()
-        by_day = {day: token for day, token in rows if day is not None}
-        content = next((token for day, token in rows if day is None), None)
+        by_day = {day: token for kind, day, token in rows if kind == "day"}
+        content = next((token for kind, _day, token in rows if kind == "content"), None)
+        self.holds_due = any(kind == "hold due" for kind, _day, _token in rows)
         tokens = (by_day.get(AvailabilityVersion.EVERY_DAY), content)
         # The content version as of this request, for pages that keep their rendering.
         self.content_token: str = content or ""
@@ -67,6 +86,11 @@ class Reference:
             if len(self._items) < MAX_ITEMS:
                 self._items[key] = found
         return copy.copy(found)
+
+    def clinic(self) -> ClinicProfile:
+        """Return the clinic's profile with its opening hours (the layout's header and
+        footer show them): both are content, so the content token covers them."""
+        return self._get(("clinic",), _clinic_with_hours)
 
     def policy(self) -> BookingPolicy:
         return self._get(("policy",), BookingPolicy.load)
@@ -109,6 +133,12 @@ class Reference:
         if offering is not None:
             return offering, offering
         return None, self._get(("therapist", slug), named.first)
+
+
+def _clinic_with_hours() -> ClinicProfile:
+    profile = ClinicProfile.load()
+    profile.hours  # noqa: B018 - read now, so the kept copy holds them
+    return profile
 
 
 def clear() -> None:

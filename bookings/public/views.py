@@ -79,7 +79,7 @@ def _read(request: HttpRequest) -> tuple[Choice, datetime, BookingPolicy]:
     now = timezone.now()
     # One query: are the kept copies good, and the availability versions of the week the
     # page will most likely show (the picker reads its own if it needs other days).
-    lookup = reference.Reference(days=_likely_days(request, now))
+    lookup = reference.Reference(days=_likely_days(request, now), now=now)
     # Read with the same query; the pages that keep their rendering need it.
     request.content_token = lookup.content_token
     request.reference = lookup  # the timing advice reads its rules with the same lookup
@@ -239,8 +239,11 @@ def _time_page(
 ) -> HttpResponse:
     if earlier := _earlier_step(request, choice, now, policy, before="time", bad=400):
         return earlier
-    # A hold whose worker is late still returns its time before the picker is read.
-    waitlist.release_due_holds(now=now)
+    # A hold whose worker is late still returns its time before the picker is read (the
+    # reference query said whether one is due, so most views pay nothing for it). The
+    # versions that query read are older than the release: the picker reads its own.
+    if request.reference.holds_due and waitlist.release_due_holds(now=now):
+        request.availability_versions = None
     message = choice.errors.get("time", "")
     return _time_step(request, choice, now, policy, message, 400 if message else 200)
 

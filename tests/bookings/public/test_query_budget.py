@@ -6,12 +6,15 @@ step also as a process's very first request, which reads the policy, length and 
 """
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from bookings import availability_cache, reference
-from bookings.models import Appointment
-from tests.bookings.public.conftest import confirm, details_path
+from bookings.models import Appointment, BookingPolicy, ClientMessage
+from tests.bookings.public.conftest import TUESDAY_10, confirm, details_path, path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,3 +59,48 @@ def test_the_confirm_step_books_within_its_query_budget(
     assert appointment.changes.count() == 1
     assert appointment.messages.count() == 2  # the confirmation and the reminder
     assert appointment.consents.count() == 1
+
+
+def test_a_kept_time_page_and_its_days_times_run_one_query_each(
+    client, clinic, django_assert_num_queries
+):
+    """Once a visitor has seen them, the time page and a day's times are the one query
+    that says nothing changed (and that no waitlist hold is due)."""
+    length = clinic["length"].pk
+    pages = [
+        path("time", length=length, therapist="maya"),
+        path("time", length=length),
+        path("times", length=length, therapist="any", day=TUESDAY_10.date().isoformat()),
+    ]
+    for page in pages:
+        assert client.get(page).status_code == 200
+    for page in pages:
+        with django_assert_num_queries(1):
+            assert client.get(page).status_code == 200
+
+
+def test_the_staff_notice_of_an_online_booking_costs_the_confirm_no_query(clinic, cold):
+    """The therapist's sign-in email, which the notice falls back on without a notice
+    address of their own, comes with the therapist's row the booking locks anyway."""
+
+    def booked_in(queries: CaptureQueriesContext, **fields) -> int:
+        runner = Client()
+        runner.get(details_path(clinic, start=fields["start"]))
+        with queries:
+            assert confirm(runner, clinic, **fields).status_code == 303
+        return len(queries)
+
+    unheard = booked_in(CaptureQueriesContext(connection), start=TUESDAY_10, email="a@example.com")
+    maya = clinic["maya"]
+    maya.user = User.objects.create_user("maya", email="maya@clinic.example")
+    maya.save()
+    BookingPolicy.objects.update(desk_email="")
+    heard = booked_in(
+        CaptureQueriesContext(connection),
+        start=TUESDAY_10.replace(hour=14),
+        email="b@example.com",
+    )
+
+    assert heard == unheard <= CONFIRM_BUDGET
+    notice = ClientMessage.objects.get(kind=ClientMessage.Kind.NOTICE_BOOKED)
+    assert notice.email == "maya@clinic.example"

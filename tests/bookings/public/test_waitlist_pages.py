@@ -218,6 +218,25 @@ def test_the_offer_email_carries_a_claim_link_and_says_how_long_it_holds(client,
     assert Appointment.objects.filter(start=TUESDAY_10).active().count() == 1
 
 
+def test_the_time_page_returns_a_run_out_hold_without_waiting_for_the_worker(client, offer, clinic):
+    """No worker ran: the held time is off the picker until its hold runs out, and back on
+    it at the first view after, whose one reference query said a hold was due."""
+    made, _token = offer
+    time_page = path("time", length=clinic["length"].pk, therapist="maya", day="2026-12-08")
+    assert "10:00" not in _times_of(client.get(time_page).text)
+
+    with time_machine.travel(NOW + timedelta(minutes=16), tick=False):
+        assert "10:00" in _times_of(client.get(time_page).text)
+
+    made.hold.refresh_from_db()
+    assert made.hold.status == made.hold.Status.EXPIRED
+
+
+def _times_of(page: str) -> str:
+    """Return the picker's list of times (the day's buttons), not the rest of the page."""
+    return page[page.index('id="times"') :]
+
+
 def test_an_offer_email_not_yet_sent_when_the_hold_ends_is_not_sent(offer, mailoutbox):
     made, _token = offer
     message = ClientMessage.objects.get(kind=Kind.WAITLIST_OFFER, waitlist_offer=made)
