@@ -8,7 +8,15 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.bookings.public.conftest import NOW, TUESDAY_10, confirm, local_param, path
+from clinic.models import ClinicProfile, OpeningHours
+from tests.bookings.public.conftest import (
+    NOW,
+    TUESDAY_10,
+    confirm,
+    details_path,
+    local_param,
+    path,
+)
 
 PAGES = pytest.mark.parametrize("page", ["time", "times"])  # the page, and its fragment
 
@@ -67,3 +75,19 @@ def test_a_time_fallen_inside_the_notice_leaves_the_kept_page(client, clinic, pa
 
     assert f"start={local_param(TUESDAY_10)}" not in later
     assert f"start={local_param(TUESDAY_10 + timedelta(minutes=30))}" in later
+
+
+def test_a_profile_or_hours_edit_shows_in_the_booking_steps_footer_at_once(client, clinic):
+    """The booking steps keep the clinic's profile and hours with their reference copies;
+    an edit replaces the content token, so the next view shows it."""
+    details = details_path(clinic)
+    assert "(404) 555-0142" in client.get(details).text
+
+    profile = ClinicProfile.objects.get()
+    profile.phone = "(404) 555-0199"
+    profile.save()
+    OpeningHours.objects.create(weekday=OpeningHours.Weekday.SUNDAY, opens="10:00", closes="14:00")
+    page = client.get(details).text
+
+    assert "(404) 555-0199" in page and "(404) 555-0142" not in page
+    assert "Sun</span> 10:00" in page.replace("\n", " ")
