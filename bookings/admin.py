@@ -3,7 +3,7 @@ from datetime import time
 from itertools import pairwise
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from bookings import client_records, clock, phones
+from bookings import booking, client_records, clock, phones
+from bookings.errors import BookingError
 from bookings.models import (
     Appointment,
     BookingPolicy,
@@ -27,6 +28,7 @@ from bookings.models import (
     RunnerIntake,
     Therapist,
     TimeOff,
+    WaitlistHold,
     WeeklyHours,
 )
 from clinic.models import OpeningHours
@@ -118,12 +120,72 @@ class RoomAdmin(admin.ModelAdmin):
     filter_horizontal = ["services"]
 
 
+class TimeOffAddForm(forms.ModelForm):
+    """Time off added here is blocked as the front desk blocks it (``booking.block_time``):
+    refused over a booked session, recorded in the therapist's time-off history.
+
+    The write is the form's last check, so a refusal shows on the form: the admin saves the
+    row it made, and a failed submission leaves nothing behind.
+    """
+
+    user = None  # set per request by TimeOffAdmin.get_form
+
+    class Meta:
+        model = TimeOff
+        fields = ["therapist", "start", "end", "reason"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.instance = booking.block_time(
+                therapist=data["therapist"],
+                start=data["start"],
+                end=data["end"],
+                by=self.user,
+                reason=data.get("reason", ""),
+            )
+        except BookingError as error:
+            raise ValidationError(error.message) from None
+        return data
+
+
 @admin.register(TimeOff)
 class TimeOffAdmin(admin.ModelAdmin):
+    """Time off through the same write functions as the staff pages: added as a block,
+    removed with a history row; never edited in place (remove it and add the new one)."""
+
     list_display = ["therapist", "start", "end", "reason"]
     list_filter = ["therapist"]
     list_select_related = ["therapist"]
     date_hierarchy = "start"
+    fields = ["therapist", "start", "end", "reason"]
+    actions = None  # no bulk delete: one at a time, each through lift_time_off
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = TimeOffAddForm
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # a class made for this request
+        return form
+
+    def save_model(self, request: HttpRequest, obj: TimeOff, form, change: bool) -> None:
+        """Nothing to save: TimeOffAddForm wrote the row through ``booking.block_time``."""
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: TimeOff | None = None) -> bool:
+        # A waitlist hold's time opens when the hold is claimed or runs out, not here.
+        held = obj is not None and WaitlistHold.objects.filter(time_off=obj).exists()
+        return super().has_delete_permission(request, obj) and not held
+
+    def delete_model(self, request: HttpRequest, obj: TimeOff) -> None:
+        try:
+            booking.lift_time_off(time_off_id=obj.pk, by=request.user, now=timezone.now())
+        except BookingError as error:
+            self.message_user(request, f"{error.message} Nothing was changed.", messages.ERROR)
 
 
 @admin.register(ClinicClosure)

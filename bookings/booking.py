@@ -31,6 +31,7 @@ from bookings.models import (
     Therapist,
     TimeOff,
     TimeOffChange,
+    WaitlistHold,
 )
 from bookings.recheck import (
     check_room,
@@ -724,6 +725,23 @@ def remove_time_off(
     return time_off
 
 
+def lift_time_off(*, time_off_id: int, by: AbstractBaseUser, now: datetime) -> TimeOff:
+    """Remove any therapist's time off as the clinic's admin (begun or not), and record it;
+    the slots it held open again at once. A waitlist hold's time is not removed here: it
+    opens when the hold is claimed or runs out."""
+    with transaction.atomic():
+        time_off = TimeOff.objects.select_for_update().filter(pk=time_off_id).first()
+        if time_off is None:
+            raise BookingError("That time off has already been removed.")
+        if WaitlistHold.objects.filter(time_off=time_off).exists():
+            raise BookingError(
+                "That time is held for the waitlist; it opens when the hold is claimed or ends."
+            )
+        _record_time_off(time_off, TimeOffChange.Action.REMOVED, by=by, at=now)
+        time_off.delete()
+    return time_off
+
+
 def _add_time_off(
     therapist: Therapist, start: datetime, end: datetime, *, by: AbstractBaseUser, reason: str
 ) -> TimeOff:
@@ -764,6 +782,7 @@ __all__ = [
     "changeable",
     "find_or_create_client",
     "issue_manage_token",
+    "lift_time_off",
     "nearest_offers",
     "remove_time_off",
     "reschedule_appointment",

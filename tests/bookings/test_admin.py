@@ -15,6 +15,8 @@ from bookings.models import (
     LookupToken,
     Therapist,
     TimeOff,
+    TimeOffChange,
+    WaitlistHold,
     WeeklyHours,
 )
 from bookings.tokens import issue_lookup_token
@@ -181,6 +183,95 @@ def test_admin_rejects_time_off_ending_before_it_starts(admin_client, maya):
     assert response.status_code == 200
     assert "The end must be after the start." in response.text
     assert not TimeOff.objects.exists()
+
+
+def time_off_form(therapist: Therapist, start: datetime, end: datetime, **fields) -> dict:
+    local_start, local_end = start.astimezone(NY), end.astimezone(NY)
+    return {
+        "therapist": therapist.pk,
+        "start_0": local_start.date().isoformat(),
+        "start_1": local_start.strftime("%H:%M"),
+        "end_0": local_end.date().isoformat(),
+        "end_1": local_end.strftime("%H:%M"),
+        **fields,
+    }
+
+
+def test_time_off_added_in_the_admin_is_a_block_with_its_history(admin_client, admin_user, maya):
+    data = time_off_form(maya, TEN, TEN + timedelta(hours=2), reason="Course")
+    response = admin_client.post(reverse("admin:bookings_timeoff_add"), data)
+
+    assert response.status_code == 302
+    added = TimeOff.objects.get()
+    assert (added.start, added.end, added.reason, added.added_by) == (
+        TEN,
+        TEN + timedelta(hours=2),
+        "Course",
+        admin_user,
+    )
+    [line] = TimeOffChange.objects.all()
+    assert (line.action, line.by, line.therapist_id) == ("added", admin_user, maya.pk)
+
+
+def test_time_off_over_a_booked_session_is_refused_in_the_admin(admin_client, setting):
+    length, maya, room = setting
+    make_appointment(therapist=maya, room=room, start=TEN, length=length)
+
+    data = time_off_form(maya, TEN - timedelta(hours=1), TEN + timedelta(hours=1))
+    response = admin_client.post(reverse("admin:bookings_timeoff_add"), data)
+
+    assert response.status_code == 200
+    assert "has a session at" in response.text and "Move or cancel it first." in response.text
+    assert not TimeOff.objects.exists()
+    assert not TimeOffChange.objects.exists()
+
+
+def test_time_off_is_removed_in_the_admin_with_a_history_row_never_edited(
+    admin_client, admin_user, maya
+):
+    off = TimeOff.objects.create(therapist=maya, start=TEN, end=TEN + timedelta(hours=1))
+    edit = admin_client.post(
+        reverse("admin:bookings_timeoff_change", args=[off.pk]),
+        time_off_form(maya, TEN, TEN + timedelta(hours=3)),
+    )
+    assert edit.status_code == 403
+
+    removed = admin_client.post(
+        reverse("admin:bookings_timeoff_delete", args=[off.pk]), {"post": "yes"}
+    )
+
+    assert removed.status_code == 302
+    assert not TimeOff.objects.exists()
+    [line] = TimeOffChange.objects.all()
+    assert (line.action, line.by, line.details["start"]) == (
+        "removed",
+        admin_user,
+        TEN.isoformat(),
+    )
+
+
+def test_a_waitlist_hold_cannot_be_removed_in_the_admin_one_by_one_or_in_bulk(admin_client, maya):
+    off = TimeOff.objects.create(therapist=maya, start=TEN, end=TEN + timedelta(hours=1))
+    WaitlistHold.objects.create(
+        therapist=maya,
+        start=TEN,
+        time_off=off,
+        held_from=TEN,
+        held_until=TEN + timedelta(hours=1),
+        expires_at=TEN - timedelta(hours=1),
+    )
+    one = admin_client.post(
+        reverse("admin:bookings_timeoff_delete", args=[off.pk]), {"post": "yes"}
+    )
+    bulk = admin_client.post(
+        reverse("admin:bookings_timeoff_changelist"),
+        {"action": "delete_selected", "_selected_action": [off.pk], "post": "yes"},
+    )
+
+    assert one.status_code == 403
+    assert bulk.status_code in (200, 302)
+    assert TimeOff.objects.filter(pk=off.pk).exists()
+    assert not TimeOffChange.objects.exists()
 
 
 @pytest.fixture
