@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Func, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from bookings import phones
@@ -22,6 +22,7 @@ from bookings.models import (
     DateHours,
     Therapist,
     TimeOff,
+    WaitlistHold,
     WeeklyHours,
 )
 from clinic.models import OpeningHours
@@ -133,6 +134,21 @@ def clinic_day(day: date) -> ClinicDay:
 def time_off_ahead(therapist: Therapist, *, now: datetime, limit: int = 30) -> list[TimeOff]:
     """Return `therapist`'s time off not yet over, soonest first."""
     return list(TimeOff.objects.filter(therapist=therapist, end__gt=now).order_by("start")[:limit])
+
+
+def time_off_on(therapist_id: int | None, day: date) -> list[TimeOff]:
+    """Return the therapist's time off meeting local `day`, soonest first, each with
+    ``held`` (a waitlist hold's time, which opens when the hold ends) and who entered it."""
+    if therapist_id is None:
+        return []
+    since, until = day_bounds(day)
+    held = WaitlistHold.objects.filter(time_off=OuterRef("pk"))
+    return list(
+        TimeOff.objects.filter(therapist_id=therapist_id, start__lt=until, end__gt=since)
+        .annotate(held=Exists(held))
+        .select_related("added_by")
+        .order_by("start")
+    )
 
 
 def therapist_days(

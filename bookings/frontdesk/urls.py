@@ -32,6 +32,7 @@ urlpatterns = [
     path("book/", staff_appointments.book, name="book"),
     path("walk-in/", staff_walk_in.walk_in, name="walk_in"),
     path("block/", staff_appointments.block, name="block"),
+    path("block/<int:pk>/remove/", staff_appointments.unblock, name="unblock"),
     path("appointments/<int:pk>/", staff_appointments.appointment, name="appointment"),
     path("appointments/<int:pk>/move/", staff_appointments.move, name="move"),
     path("appointments/<int:pk>/cancel/", staff_appointments.cancel, name="cancel"),

@@ -440,14 +440,8 @@ def resend_link(request: HttpRequest, pk: int) -> HttpResponse:
 @roles.staff_required(roles.MANAGE_BOOKINGS)
 @require_http_methods(GET_POST)
 def block(request: HttpRequest) -> HttpResponse:
-    initial = {}
-    if (therapist := request.GET.get("therapist", "")).isdigit():
-        initial["therapist"] = int(therapist)
-    try:
-        initial["day"] = date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        initial["day"] = timezone.localdate()
-    form = BlockTimeForm(request.POST or None, initial=initial)
+    """Block a therapist's time (POST); show the form with their time off that day (GET)."""
+    form = BlockTimeForm(request.POST or None, initial=_block_initial(request.GET))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -465,6 +459,46 @@ def block(request: HttpRequest) -> HttpResponse:
                 request, f"Blocked {data['therapist'].name} from {clock.moment(data['start'])}."
             )
             return see_other(reverse("staff:day_for", kwargs={"day": data["day"].isoformat()}))
-    return render(
-        request, "staff/block_time.html", {"form": form}, status=422 if form.errors else 200
+    return _block_page(request, form, status=422 if form.errors else 200)
+
+
+@roles.staff_required(roles.MANAGE_BOOKINGS)
+@require_POST
+def unblock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a block or a therapist's time off (any, begun or not), with a history row."""
+    try:
+        removed = booking.lift_time_off(time_off_id=pk, by=request.user, now=timezone.now())
+    except booking.BookingError as error:
+        messages.error(request, f"{error.message} Nothing was changed.")
+        form = BlockTimeForm(initial=_block_initial(request.POST))
+        return _block_page(request, form, status=409)
+    therapist = Therapist.objects.get(pk=removed.therapist_id)
+    messages.success(
+        request,
+        f"Removed {therapist.name}'s time off from {clock.moment(removed.start)}: "
+        "that time can be booked again.",
     )
+    day = clock.local(removed.start).date().isoformat()
+    return see_other(reverse("staff:day_for", kwargs={"day": day}))
+
+
+def _block_initial(params) -> dict:
+    """Return the block form's first values from `params`: a therapist and a day, if valid."""
+    initial = {}
+    if (therapist := params.get("therapist", "")).isdigit():
+        initial["therapist"] = int(therapist)
+    try:
+        initial["day"] = date.fromisoformat(params.get("day", ""))
+    except ValueError:
+        initial["day"] = timezone.localdate()
+    return initial
+
+
+def _block_page(request: HttpRequest, form: BlockTimeForm, *, status: int) -> HttpResponse:
+    """Return the block form, with the chosen therapist's time off on the chosen day."""
+    therapist_id, day = form.initial.get("therapist"), form.initial["day"]
+    if form.is_bound and not form.errors.get("therapist") and not form.errors.get("day"):
+        therapist_id = form.cleaned_data["therapist"].pk
+        day = form.cleaned_data["day"]
+    context = {"form": form, "day": day, "time_off": desk_queries.time_off_on(therapist_id, day)}
+    return render(request, "staff/block_time.html", context, status=status)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import ElementHandle, Locator, Page, expect
 
 from bookings import clock
-from bookings.models import Appointment, Room, Therapist
+from bookings.models import Appointment, Room, Therapist, TimeOff
 from bookings.tokens import issue_lookup_token
 from services.models import Service
 from tests.browser.test_booking import free_days, tap_day
@@ -161,6 +161,16 @@ def test_the_manage_pages_have_no_serious_violation(site, demo, phone: Page):
     assert found == {}, report(found)
 
 
+def _with_time_off(session: Appointment) -> str:
+    """Return the block page of `session`'s therapist and day, with time off that day."""
+    day = clock.local(session.start).date()
+    evening = datetime.combine(day, time(20), tzinfo=clock.clinic_tz())
+    TimeOff.objects.create(
+        therapist_id=session.therapist_id, start=evening, end=evening + timedelta(hours=1)
+    )
+    return f"/staff/block/?therapist={session.therapist_id}&day={day.isoformat()}"
+
+
 def staff_sessions() -> tuple[Appointment, Appointment]:
     """Return a session on the next clinic day (movable) and one under way today (to check
     in), both for a client with an email on file."""
@@ -261,6 +271,7 @@ def test_every_front_desk_page_has_no_serious_violation_on_a_laptop(site, demo, 
         "book": "/staff/book/",
         "walk-in": "/staff/walk-in/",
         "block": "/staff/block/",
+        "block: time off listed": _with_time_off(later),
         "client": f"/staff/clients/{later.client_id}/",
         "waitlist": "/staff/waitlist/",
     }

@@ -33,6 +33,7 @@ ACCESS: dict[str, set[str] | str] = {
     "book": DESK,
     "walk_in": DESK,
     "block": DESK,
+    "unblock": DESK,  # any block or time off, with a history row
     "appointment": DESK | {"therapist"},  # a therapist: their own appointments only
     "move": DESK,
     "cancel": DESK,

@@ -8,7 +8,15 @@ from django.urls import reverse
 
 from bookings import booking
 from bookings.frontdesk.forms import version_of
-from bookings.models import Appointment, AppointmentChange, Client, ClientMessage, TimeOff
+from bookings.models import (
+    Appointment,
+    AppointmentChange,
+    Client,
+    ClientMessage,
+    TimeOff,
+    TimeOffChange,
+    WaitlistHold,
+)
 from tests.bookings.staff.conftest import MONDAY, NOW, at
 from tests.factories import make_client, make_room
 
@@ -258,3 +266,53 @@ def test_blocking_time_shades_the_calendar_and_refuses_a_clash(desk, clinic):
     assert TimeOff.objects.get().reason == "Dentist"
     assert "Dentist" in desk.get(done["Location"]).text
     assert AppointmentChange.objects.count() == 1
+
+
+def test_the_desk_removes_time_off_from_the_block_page_with_a_history_row(desk, desk_user, clinic):
+    off = booking.block_time(
+        therapist=clinic.ana, start=at("14:00"), end=at("15:00"), by=desk_user, reason="Dentist"
+    )
+    page = desk.get(f"/staff/block/?therapist={clinic.ana.pk}&day={MONDAY}")
+    assert "Already off on" in page.text and "Dentist" in page.text
+    assert f'action="/staff/block/{off.pk}/remove/"' in page.text
+
+    done = desk.post(f"/staff/block/{off.pk}/remove/", {"therapist": clinic.ana.pk, "day": MONDAY})
+
+    assert done.status_code == 303 and done["Location"] == f"/staff/day/{MONDAY}/"
+    assert not TimeOff.objects.exists()
+    line = TimeOffChange.objects.get(action="removed")
+    assert (line.by, line.details["reason"]) == (desk_user, "Dentist")
+    assert "that time can be booked again" in desk.get(done["Location"]).text
+
+
+def test_a_waitlist_hold_or_a_removed_entry_is_refused_in_words(desk, desk_user, clinic):
+    held = TimeOff.objects.create(therapist=clinic.ana, start=at("11:00"), end=at("12:00"))
+    WaitlistHold.objects.create(
+        therapist=clinic.ana,
+        start=at("11:00"),
+        time_off=held,
+        held_from=at("11:00"),
+        held_until=at("12:00"),
+        expires_at=NOW + timedelta(minutes=15),
+    )
+    page = desk.get(f"/staff/block/?therapist={clinic.ana.pk}&day={MONDAY}")
+    assert "Held for the waitlist" in page.text
+    assert f"/staff/block/{held.pk}/remove/" not in page.text
+
+    refused = desk.post(f"/staff/block/{held.pk}/remove/", {"therapist": clinic.ana.pk})
+    gone = desk.post("/staff/block/999999/remove/", {"therapist": "x", "day": "never"})
+
+    assert refused.status_code == gone.status_code == 409
+    assert "held for the waitlist" in refused.text and "Nothing was changed." in refused.text
+    assert "already been removed" in gone.text
+    assert TimeOff.objects.filter(pk=held.pk).exists()
+    assert not TimeOffChange.objects.exists()
+
+
+def test_a_therapist_cannot_remove_the_desk_s_blocks(ana_web, desk_user, clinic):
+    off = booking.block_time(therapist=clinic.ana, start=at("14:00"), end=at("15:00"), by=desk_user)
+
+    response = ana_web.post(f"/staff/block/{off.pk}/remove/")
+
+    assert response.status_code == 403
+    assert TimeOff.objects.filter(pk=off.pk).exists()
