@@ -141,7 +141,10 @@ def time_off_on(therapist_id: int | None, day: date) -> list[TimeOff]:
     ``held`` (a waitlist hold's time, which opens when the hold ends) and who entered it."""
     if therapist_id is None:
         return []
-    since, until = day_bounds(day)
+    try:
+        since, until = day_bounds(day)
+    except OverflowError:  # the calendar's very last day, typed in: nothing is off there
+        return []
     held = WaitlistHold.objects.filter(time_off=OuterRef("pk"))
     return list(
         TimeOff.objects.filter(therapist_id=therapist_id, start__lt=until, end__gt=since)

@@ -316,3 +316,10 @@ def test_a_therapist_cannot_remove_the_desk_s_blocks(ana_web, desk_user, clinic)
 
     assert response.status_code == 403
     assert TimeOff.objects.filter(pk=off.pk).exists()
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "not-a-day"])
+def test_the_block_page_answers_any_typed_day(desk, clinic, day):
+    response = desk.get(f"/staff/block/?therapist={clinic.ana.pk}&day={day}")
+
+    assert response.status_code == 200
