@@ -730,7 +730,9 @@ def lift_time_off(*, time_off_id: int, by: AbstractBaseUser, now: datetime) -> T
     the slots it held open again at once. A waitlist hold's time is not removed here: it
     opens when the hold is claimed or runs out."""
     with transaction.atomic():
-        time_off = TimeOff.objects.select_for_update().filter(pk=time_off_id).first()
+        # Its therapist comes along (for the caller's message), unlocked.
+        locked = TimeOff.objects.select_for_update(of=("self",)).select_related("therapist")
+        time_off = locked.filter(pk=time_off_id).first()
         if time_off is None:
             raise BookingError("That time off has already been removed.")
         if WaitlistHold.objects.filter(time_off=time_off).exists():

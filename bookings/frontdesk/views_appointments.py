@@ -472,10 +472,9 @@ def unblock(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"{error.message} Nothing was changed.")
         form = BlockTimeForm(initial=_block_initial(request.POST))
         return _block_page(request, form, status=409)
-    therapist = Therapist.objects.get(pk=removed.therapist_id)
     messages.success(
         request,
-        f"Removed {therapist.name}'s time off from {clock.moment(removed.start)}: "
+        f"Removed {removed.therapist.name}'s time off from {clock.moment(removed.start)}: "
         "that time can be booked again.",
     )
     day = clock.local(removed.start).date().isoformat()

@@ -66,15 +66,14 @@ def _control(field: BoundField, names: str) -> SafeString:
 
 
 def _label(field: BoundField, names: str) -> SafeString:
-    if not field.field.required:
-        return format_html(
-            '<label for="{}" class="{}">{}</label>', field.id_for_label, names, field.label
-        )
+    required = field.field.required
     return format_html(
-        '<label for="{}" class="{} requiredField">{}<span class="asteriskField">*</span></label>',
+        '<label for="{}" class="{}{}">{}{}</label>',
         field.id_for_label,
         names,
+        " requiredField" if required else "",
         field.label,
+        SafeString('<span class="asteriskField">*</span>') if required else "",
     )
 
 
