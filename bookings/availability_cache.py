@@ -24,6 +24,7 @@ and the exclusion constraints still decide every race.
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from threading import Lock
 
@@ -35,6 +36,7 @@ from bookings.models import AvailabilityVersion, BookingPolicy, Therapist
 from services.models import ServiceLength
 
 DAY = timedelta(days=1)
+NEVER = datetime.max.replace(tzinfo=UTC)
 MAX_ENTRIES = 10_000  # days x lengths x (therapists + "anyone"), ~4 kB each; old ones go first
 
 # Tokens as text: ``reference.Reference`` reads the same rows with the content token, so a
@@ -45,17 +47,17 @@ SELECT day, token::text FROM {AvailabilityVersion._meta.db_table}
 """  # noqa: S608 - only the table name is interpolated
 
 
-class _Store:
+class Store[V]:
     """A bounded dict shared by the threads of one process; the oldest entries go first."""
 
     def __init__(self, size: int) -> None:
-        self._entries: OrderedDict[tuple, tuple[engine.AssignedSlot, ...]] = OrderedDict()
+        self._entries: OrderedDict[tuple, V] = OrderedDict()
         self._size, self._lock = size, Lock()
 
-    def get(self, key: tuple) -> tuple[engine.AssignedSlot, ...] | None:
+    def get(self, key: tuple) -> V | None:
         return self._entries.get(key)
 
-    def put(self, key: tuple, value: tuple[engine.AssignedSlot, ...]) -> None:
+    def put(self, key: tuple, value: V) -> None:
         with self._lock:
             self._entries[key] = value
             while len(self._entries) > self._size:
@@ -69,7 +71,7 @@ class _Store:
         return len(self._entries)
 
 
-_store = _Store(MAX_ENTRIES)
+_store: Store[tuple[engine.AssignedSlot, ...]] = Store(MAX_ENTRIES)
 
 
 def clear() -> None:
@@ -131,6 +133,24 @@ def _scope(length: ServiceLength, policy: BookingPolicy) -> tuple:
     )
 
 
+@dataclass
+class Steady:
+    """How long answers read through ``offered`` hold as they are, filled in by each read.
+
+    Between writes, only the clock changes an answer: a start leaves it as it falls inside
+    the minimum notice, and one past the horizon joins it as the horizon moves on. `until`
+    is the first moment either could happen to any answer read with this record; `covered`
+    says whether every read found its days' versions in the ones the caller passed in (an
+    answer that needed others depends on more than those).
+    """
+
+    until: datetime = NEVER
+    covered: bool = True
+
+    def holds_until(self, moment: datetime) -> None:
+        self.until = min(self.until, moment)
+
+
 def _days(first: date, end: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((end - first).days)]
 
@@ -144,6 +164,7 @@ def offered(
     end_date: date,
     therapist: Therapist | None = None,
     versions: Versions | None = None,
+    steady: Steady | None = None,
 ) -> list[engine.AssignedSlot]:
     """Return the starts offered for start_date <= local day < end_date, sorted, each with the
     therapist who would take it: ``therapist``'s own, or "anyone"'s fair choice.
@@ -151,16 +172,22 @@ def offered(
     The same answer as ``queries.available_slots`` (a property test compares them), from this
     process's memory when no version changed: one query, plus one for the days it misses.
     ``versions``, read earlier in the same request, saves the first query when they cover
-    the days asked for.
+    the days asked for. ``steady``, if given, learns until when the answer holds (``Steady``).
     """
     tz, rules = clock.clinic_tz(), queries.engine_policy(policy)
     earliest, latest = now + rules.min_notice, now + rules.horizon
+    steady = Steady() if steady is None else steady
     # Nothing before the notice or past the horizon can be offered, so look no further.
     start_date = max(start_date, earliest.astimezone(tz).date())
-    end_date = min(end_date, latest.astimezone(tz).date() + DAY)
+    within_horizon = latest.astimezone(tz).date() + DAY
+    if end_date > within_horizon:  # the first day left out starts to be offered from then
+        first_out = max(start_date, within_horizon)
+        steady.holds_until(datetime.combine(first_out, time(), tzinfo=tz) - rules.horizon)
+    end_date = min(end_date, within_horizon)
     if start_date >= end_date:
         return []
     if versions is None or not versions.covers(start_date, end_date):
+        steady.covered = False
         versions = Versions(start_date, end_date)
     scope = _scope(service_length, policy)
     who = None if therapist is None else therapist.pk
@@ -175,18 +202,30 @@ def offered(
         by_day |= _compute(service_length, policy, versions, scope, missing, therapist)
     out: list[engine.AssignedSlot] = []
     for day in _days(start_date, end_date):
-        out.extend(_within(by_day[day], earliest, latest))
+        out.extend(_within(by_day[day], earliest, latest, steady, rules))
     return out
 
 
 def _within(
-    slots: tuple[engine.AssignedSlot, ...], earliest: datetime, latest: datetime
-) -> Iterable[engine.AssignedSlot]:
-    """Return the slots with ``earliest <= start <= latest`` (they are sorted by start)."""
+    slots: tuple[engine.AssignedSlot, ...],
+    earliest: datetime,
+    latest: datetime,
+    steady: Steady,
+    rules: engine.Policy,
+) -> tuple[engine.AssignedSlot, ...]:
+    """Return the slots with ``earliest <= start <= latest`` (they are sorted by start), and
+    tell `steady` when the first of them falls inside the notice or the next one past the
+    horizon comes within it."""
     if not slots or (earliest <= slots[0].start and slots[-1].start <= latest):
-        return slots
-    starts = [slot.start for slot in slots]
-    return slots[bisect_left(starts, earliest) : bisect_right(starts, latest)]
+        first, end = 0, len(slots)
+    else:
+        starts = [slot.start for slot in slots]
+        first, end = bisect_left(starts, earliest), bisect_right(starts, latest)
+    if first < end:
+        steady.holds_until(slots[first].start - rules.min_notice)
+    if end < len(slots):
+        steady.holds_until(slots[end].start - rules.horizon)
+    return slots[first:end]
 
 
 def _compute(

@@ -57,25 +57,39 @@ class Reference:
     (``holds_due``): the time page returns such a time before it reads the picker.
     """
 
-    def __init__(self, days: tuple[date, date] | None = None, now: datetime | None = None) -> None:
-        first, last = availability_cache.span(*days) if days else (None, None)
-        with connection.cursor() as cursor:
-            open_hold = WaitlistHold.Status.OPEN
-            cursor.execute(
-                _TOKENS_SQL, [AvailabilityVersion.EVERY_DAY, first, last, open_hold, now]
-            )
-            rows = cursor.fetchall()
+    def __init__(
+        self,
+        days: tuple[date, date] | None = None,
+        now: datetime | None = None,
+        *,
+        rows: list[tuple] | None = None,
+    ) -> None:
+        """Read the tokens, or take the `rows` of ``tokens_query`` read elsewhere."""
+        if rows is None:
+            with connection.cursor() as cursor:
+                cursor.execute(*self.tokens_query(days, now))
+                rows = cursor.fetchall()
+        self.now = now
         by_day = {day: token for kind, day, token in rows if kind == "day"}
         content = next((token for kind, _day, token in rows if kind == "content"), None)
         self.holds_due = any(kind == "hold due" for kind, _day, _token in rows)
         tokens = (by_day.get(AvailabilityVersion.EVERY_DAY), content)
         # The content version as of this request, for pages that keep their rendering.
         self.content_token: str = content or ""
+        # Every token read: what an answer built from this lookup alone depends on.
+        self.tokens = (self.content_token, by_day)
         self.versions = availability_cache.Versions(*days, rows=by_day.items()) if days else None
         with _lock:
             if _kept["tokens"] != tokens:
                 _kept["tokens"], _kept["items"] = tokens, {}
             self._items: dict = _kept["items"]
+
+    @staticmethod
+    def tokens_query(days: tuple[date, date] | None, now: datetime | None) -> tuple[str, list]:
+        """Return the one query (SQL, parameters) that a lookup reads."""
+        first, last = availability_cache.span(*days) if days else (None, None)
+        open_hold = WaitlistHold.Status.OPEN
+        return _TOKENS_SQL, [AvailabilityVersion.EVERY_DAY, first, last, open_hold, now]
 
     def _get(self, key: tuple, load):
         found = self._items.get(key, _MISSING)

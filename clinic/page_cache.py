@@ -17,7 +17,7 @@ than a plain 200, are never cached; drafts are previewed only in the admin.
 import hashlib
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 
@@ -54,30 +54,40 @@ _own = threading.local()
 
 
 def committed_token() -> str | None:
-    """Return the committed token in one round trip, or None when the database is away.
+    """Return the committed token in one round trip, or None when the database is away."""
+    rows = committed_rows("SELECT token FROM clinic_content_version WHERE id = 1")
+    if rows is None:
+        return None
+    return rows[0][0] if rows else ""
 
-    Each web thread keeps its own autocommit connection for this one query, outside the
-    pool: a pool checkout costs a health-check round trip and Django's connection setup,
-    which is most of a cached page's cost. Inside a transaction (a test's, or a request
-    that saved something) the token is read through that transaction instead.
+
+def committed_rows(sql: str, params: Sequence = ()) -> list[tuple] | None:
+    """Return the rows of one read of committed data, or None when the database is away.
+
+    Each web thread keeps its own autocommit connection for the reads that answer a request
+    from memory, outside the pool: a pool checkout costs a health-check round trip and
+    Django's connection setup, which is most of a kept answer's cost. Inside a transaction
+    (a test's, or a request that saved something) it reads through that transaction instead.
     """
     if connection.in_atomic_block:
-        return current_token()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
     conn = getattr(_own, "connection", None)
     try:
         if conn is None or conn.closed:
-            params = connection.get_connection_params()
+            params_of = connection.get_connection_params()
             for django_only in ["cursor_factory", "context", "prepare_threshold"]:
-                params.pop(django_only, None)
-            conn = _own.connection = psycopg.connect(**params, autocommit=True, connect_timeout=2)
-        row = conn.execute("SELECT token FROM clinic_content_version WHERE id = 1").fetchone()
+                params_of.pop(django_only, None)
+            conn = psycopg.connect(**params_of, autocommit=True, connect_timeout=2)
+            _own.connection = conn
+        return conn.execute(sql, params).fetchall()
     except psycopg.Error:
         # A restarted or unreachable database: render normally; reconnect next time.
         if conn is not None:
             conn.close()
         _own.connection = None
         return None
-    return row[0] if row else ""
 
 
 def close_own_connection() -> None:
@@ -175,7 +185,7 @@ def render_cached(
     answers to visitors without a session or a message waiting are kept, as for
     ``cached_public_page``.
     """
-    if status != 200 or not _cacheable_with_query(request):
+    if status != 200 or not cacheable_with_query(request):
         return render(request, template, context, status=status)
     token = current_token() if token is None else token
     raw = f"{token}:{timezone.localdate().isoformat()}:{request.get_full_path()}"
@@ -189,7 +199,7 @@ def render_cached(
     return response
 
 
-def _cacheable_with_query(request: HttpRequest) -> bool:
+def cacheable_with_query(request: HttpRequest) -> bool:
     return (
         request.method in {"GET", "HEAD"}
         and settings.SESSION_COOKIE_NAME not in request.COOKIES

@@ -145,6 +145,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached public pages are answered here, before sessions and authentication.
     "clinic.page_cache.PageCacheMiddleware",
+    # So are the booking time pages whose availability and content have not changed.
+    "bookings.public.kept.KeptAnswerMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

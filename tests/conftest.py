@@ -3,6 +3,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from bookings.public import kept
 from clinic import page_cache
 from clinic.models import ClinicProfile
 from tests import clock, factories
@@ -42,6 +43,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def _run_number(request: pytest.FixtureRequest) -> int:
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_answers():
+    # Kept booking pages live in process memory, across tests; each test starts without.
+    kept.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -119,6 +119,8 @@ class Request:
     ignoring: Appointment | None = None
     # The availability versions the request read with its reference data, if it did.
     versions: availability_cache.Versions | None = None
+    # Learns how long the starts read hold while nothing is written (bookings/public/kept.py).
+    steady: availability_cache.Steady | None = None
 
     def starts(self, start_date: date, end_date: date) -> list[datetime]:
         """Return the free UTC starts for start_date <= local day < end_date."""
@@ -131,6 +133,7 @@ class Request:
                 end_date=end_date,
                 therapist=self.therapist,
                 versions=self.versions,
+                steady=self.steady,
             )
             return [slot.start for slot in found]
         found = queries.available_slots(
@@ -142,6 +145,8 @@ class Request:
             therapists=[self.therapist] if self.therapist else None,
             ignoring=self.ignoring,
         )
+        if self.steady is not None:  # read afresh: nothing says how long it holds
+            self.steady.holds_until(self.now)
         starts = [offer.start for offer in found.offers(self.therapist)]
         if self.ignoring is not None:  # moving to where it already is would change nothing
             starts = [start for start in starts if start != self.ignoring.start]

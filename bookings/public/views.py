@@ -14,7 +14,7 @@ the reason on the page: 400 for a GET, 422 for a POST. Health answers travel onl
 bodies, never in a URL.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
 from uuid import UUID
@@ -25,10 +25,10 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bookings import booking, clock, consent, online, race, reference, waitlist
+from bookings import booking, consent, online, race, reference, waitlist
 from bookings.http import see_other
 from bookings.models import Appointment, BookingPolicy, Therapist
-from bookings.public import picker
+from bookings.public import kept, picker
 from bookings.public.forms import Choice, ChoiceForm, DetailsForm
 from bookings.public.forms_series import RepeatForm
 from bookings.public.race_forms import TimingForm
@@ -76,10 +76,14 @@ def _links(choice: Choice) -> dict[str, str]:
 
 def _read(request: HttpRequest) -> tuple[Choice, datetime, BookingPolicy]:
     """Return the choices in the query string, the time now and the booking policy."""
-    now = timezone.now()
     # One query: are the kept copies good, and the availability versions of the week the
-    # page will most likely show (the picker reads its own if it needs other days).
-    lookup = reference.Reference(days=_likely_days(request, now), now=now)
+    # page will most likely show (the picker reads its own if it needs other days). The
+    # kept-answer middleware may have read it already, finding its answer out of date.
+    lookup = getattr(request, "kept_lookup", None)
+    if lookup is None:
+        now = timezone.now()
+        lookup = reference.Reference(days=kept.likely_days(request, now), now=now)
+    now = lookup.now
     # Read with the same query; the pages that keep their rendering need it.
     request.content_token = lookup.content_token
     request.reference = lookup  # the timing advice reads its rules with the same lookup
@@ -91,27 +95,21 @@ def _read(request: HttpRequest) -> tuple[Choice, datetime, BookingPolicy]:
     return choice, now, policy
 
 
-def _likely_days(request: HttpRequest, now: datetime) -> tuple[date, date]:
-    """Return the local days any week holding the day asked for covers (today's if none).
-
-    Only a guess read before the query string is checked: anything unusable gives today.
-    """
-    raw = request.GET.get("day") or request.GET.get("week") or request.GET.get("start", "")[:10]
-    before, after = timedelta(days=picker.WEEK - 1), timedelta(days=picker.WEEK)
-    try:
-        day = date.fromisoformat(raw)
-        return day - before, day + after
-    except (ValueError, OverflowError):  # not a date, or one at the calendar's very ends
-        today = timezone.localdate(now, clock.clinic_tz())
-        return today - before, today + after
-
-
 def _wanted(
-    request: HttpRequest, choice: Choice, policy: BookingPolicy, now: datetime
+    request: HttpRequest,
+    choice: Choice,
+    policy: BookingPolicy,
+    now: datetime,
+    *,
+    keep: bool = False,
 ) -> picker.Request:
-    """Return the picker's request for `choice`, with the versions read by ``_read``."""
+    """Return the picker's request for `choice`, with the versions read by ``_read``; with
+    `keep`, the page built from it is kept for the next visitor (bookings/public/kept.py)."""
     versions = getattr(request, "availability_versions", None)
-    return picker.Request(choice.length, choice.therapist, policy, now, versions=versions)
+    steady = kept.steady(request) if keep else None
+    return picker.Request(
+        choice.length, choice.therapist, policy, now, versions=versions, steady=steady
+    )
 
 
 def _page(
@@ -150,7 +148,7 @@ def _time_step(
     message: str,
     status: int,
 ) -> HttpResponse:
-    wanted = _wanted(request, choice, policy, now)
+    wanted = _wanted(request, choice, policy, now, keep=True)
     chosen = picker.build(wanted, day=choice.day, week=choice.week, all_times=choice.all_times)
     if choice.day_passed and choice.day is None:
         message = f"{message} {picker.next_free_day(chosen)}"
@@ -256,7 +254,7 @@ def times(request: HttpRequest) -> HttpResponse:
     if choice.errors or choice.length is None or not choice.has_therapist or not choice.day:
         context["picker_message"] = "Please choose a day from the list."
         return render(request, "bookings/_picker.html#times", context, status=400)
-    wanted = _wanted(request, choice, policy, now)
+    wanted = _wanted(request, choice, policy, now, keep=True)
     chosen = context["picker"] = picker.day_times(wanted, choice.day, all_times=choice.all_times)
     # Like the time page: the same day's times render once for every visitor who asks.
     return page_cache.render_cached(

@@ -55,7 +55,9 @@ def clinic():
     return {"length": length, "therapists": therapists, "rooms": rooms, "policy": policy}
 
 
-def cached(length, now, first, end, therapist=None, policy=None) -> list[tuple[datetime, int]]:
+def cached(
+    length, now, first, end, therapist=None, policy=None, steady=None
+) -> list[tuple[datetime, int]]:
     found = availability_cache.offered(
         service_length=length,
         policy=policy or BookingPolicy.load(),
@@ -63,6 +65,7 @@ def cached(length, now, first, end, therapist=None, policy=None) -> list[tuple[d
         start_date=first,
         end_date=end,
         therapist=therapist,
+        steady=steady,
     )
     return [(slot.start, slot.therapist_id) for slot in found]
 
@@ -143,6 +146,44 @@ def test_the_horizon_moves_with_the_clock_too(clinic):
     assert found[-1][0] <= later + timedelta(days=30)
     assert found[-1][0].astimezone(NY).date() == last + timedelta(days=1)
     assert found == afresh(length, later, last - timedelta(days=2), last + timedelta(days=3))
+
+
+def test_an_answer_holds_until_its_first_start_falls_inside_the_notice(clinic):
+    steady = availability_cache.Steady()
+    answer = cached(clinic["length"], NOW, TOMORROW, TOMORROW + timedelta(days=1), steady=steady)
+    first_start = at(TOMORROW, "09:00")
+    assert answer[0][0] == first_start
+
+    assert steady.until == first_start - timedelta(hours=12)  # the policy's notice
+    assert steady.covered is False  # no versions were passed in: it read its own
+    just_before = steady.until - timedelta(microseconds=1)
+    assert cached(clinic["length"], just_before, TOMORROW, TOMORROW + timedelta(days=1)) == answer
+    later = cached(
+        clinic["length"],
+        steady.until + timedelta(minutes=1),
+        TOMORROW,
+        TOMORROW + timedelta(days=1),
+    )
+    assert later == [slot for slot in answer if slot[0] > first_start]  # 9:00 has gone
+
+
+def test_an_answer_at_the_horizon_holds_until_the_next_start_comes_within_it(clinic):
+    last = (NOW + timedelta(days=30)).date()  # 30 days ahead, 9:00: the horizon's last start
+    steady = availability_cache.Steady()
+    answer = cached(clinic["length"], NOW, last, last + timedelta(days=2), steady=steady)
+    assert [start for start, _who in answer] == [at(last, "09:00")]
+
+    assert steady.until == NOW + timedelta(minutes=15)  # then 9:15 is 30 days ahead
+    assert cached(clinic["length"], steady.until, last, last + timedelta(days=2))[-1][0] == at(
+        last, "09:15"
+    )
+
+
+def test_a_range_wholly_past_the_horizon_holds_until_its_first_day_comes_within_it(clinic):
+    beyond = (NOW + timedelta(days=31)).date()
+    steady = availability_cache.Steady()
+    assert cached(clinic["length"], NOW, beyond, beyond + timedelta(days=1), steady=steady) == []
+    assert steady.until == at(beyond, "00:00") - timedelta(days=30)
 
 
 def test_a_rolled_back_booking_leaves_the_kept_days_true(clinic):
@@ -344,14 +385,19 @@ def test_the_kept_answer_is_always_the_fresh_one(clinic, admin_user, steps):
             first = world.now.astimezone(NY).date() + timedelta(days=day)
             end = first + timedelta(days=days)
             expected = afresh(world.length, world.now, first, end, therapist)
-            assert cached(world.length, world.now, first, end, therapist) == expected
+            steady = availability_cache.Steady()
+            assert cached(world.length, world.now, first, end, therapist, steady=steady) == expected
+            # With nothing written, the answer holds until the moment it names.
+            if steady.until < world.now + timedelta(days=60):
+                just_before = max(world.now, steady.until - timedelta(microseconds=1))
+                assert afresh(world.length, just_before, first, end, therapist) == expected
             # ...and again from memory, after the comparison filled it.
             assert cached(world.length, world.now, first, end, therapist) == expected
         transaction.set_rollback(True)  # each example starts from the same clinic
 
 
 def test_a_process_keeps_at_most_its_bound_the_oldest_going_first():
-    store = availability_cache._Store(2)
+    store = availability_cache.Store(2)
     for n in range(3):
         store.put(("day", n), ())
 
