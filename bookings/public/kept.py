@@ -88,9 +88,10 @@ class KeptAnswerMiddleware:
         key = _key(request, now)
         kept: _Answer | None = _answers.get(key)
         if kept is not None and now < kept.until:
-            sql, params = reference.Reference.tokens_query(likely_days(request, now), now)
+            days = likely_days(request, now)
+            sql, params = reference.Reference.tokens_query(days, now)
             if (rows := page_cache.committed_rows(sql, params)) is not None:
-                lookup = reference.Reference(likely_days(request, now), now, rows=rows)
+                lookup = reference.Reference(days, now, rows=rows)
                 if lookup.tokens == kept.tokens and not lookup.holds_due:
                     request.page_cache_route = kept.route  # for RequestLogMiddleware
                     return HttpResponse(kept.content, headers=dict(kept.headers))
