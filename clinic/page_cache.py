@@ -162,6 +162,7 @@ class PageCacheMiddleware:
         today = timezone.localdate().isoformat()
         # The query comes last: a path nobody cached never pays for it.
         if page and page.day == today and page.token == committed_token():
+            request.get_host()  # a Host not allowed is refused, as CommonMiddleware would
             request.page_cache_route = page.route  # for RequestLogMiddleware
             return HttpResponse(page.content, content_type=page.content_type)
         return self.get_response(request)

@@ -93,6 +93,7 @@ class KeptAnswerMiddleware:
             if (rows := page_cache.committed_rows(sql, params)) is not None:
                 lookup = reference.Reference(days, now, rows=rows)
                 if lookup.tokens == kept.tokens and not lookup.holds_due:
+                    request.get_host()  # a Host not allowed is refused, as below
                     request.page_cache_route = kept.route  # for RequestLogMiddleware
                     return HttpResponse(kept.content, headers=dict(kept.headers))
                 request.kept_lookup = lookup  # the view reads nothing again

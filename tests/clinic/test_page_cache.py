@@ -134,6 +134,12 @@ def test_a_cached_page_has_the_same_headers_and_logs_its_route(client, demo, cap
     assert [r.getMessage().split()[:3] for r in caplog.records] == [["GET", "/visit/", "200"]]
 
 
+def test_a_cached_page_is_refused_to_a_host_the_site_does_not_serve(client, demo):
+    assert client.get("/visit/").status_code == 200
+
+    assert client.get("/visit/", headers={"host": "evil.example"}).status_code == 400
+
+
 def test_a_cached_hit_skips_sessions_and_sign_in(client, demo):
     client.get("/")
 

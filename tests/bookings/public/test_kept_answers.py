@@ -27,6 +27,13 @@ def test_a_repeat_view_is_the_same_page_answered_above_sessions(client, clinic):
     assert again["Content-Security-Policy"] == built["Content-Security-Policy"]
 
 
+def test_a_kept_answer_is_refused_to_a_host_the_site_does_not_serve(client, clinic):
+    url = _page(clinic, day="2026-12-08")
+    client.get(url)
+
+    assert client.get(url, headers={"host": "evil.example"}).status_code == 400
+
+
 def test_a_visitor_with_a_session_always_gets_the_page_built(client, clinic):
     url = _page(clinic, day="2026-12-08")
     client.get(url)
