@@ -73,15 +73,15 @@ class Reference:
         by_day = {day: token for kind, day, token in rows if kind == "day"}
         content = next((token for kind, _day, token in rows if kind == "content"), None)
         self.holds_due = any(kind == "hold due" for kind, _day, _token in rows)
-        tokens = (by_day.get(AvailabilityVersion.EVERY_DAY), content)
+        copies_valid_under = (by_day.get(AvailabilityVersion.EVERY_DAY), content)
         # The content version as of this request, for pages that keep their rendering.
         self.content_token: str = content or ""
         # Every token read: what an answer built from this lookup alone depends on.
         self.tokens = (self.content_token, by_day)
         self.versions = availability_cache.Versions(*days, rows=by_day.items()) if days else None
         with _lock:
-            if _kept["tokens"] != tokens:
-                _kept["tokens"], _kept["items"] = tokens, {}
+            if _kept["tokens"] != copies_valid_under:
+                _kept["tokens"], _kept["items"] = copies_valid_under, {}
             self._items: dict = _kept["items"]
 
     @staticmethod

@@ -42,10 +42,13 @@ class CachedPage:
     content_type: str
 
 
+_CONTENT_VERSION_SQL = "SELECT token FROM clinic_content_version WHERE id = 1"
+
+
 def current_token() -> str:
     """Return the content version token ("" before anything was ever saved)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT token FROM clinic_content_version WHERE id = 1")
+        cursor.execute(_CONTENT_VERSION_SQL)
         row = cursor.fetchone()
     return row[0] if row else ""
 
@@ -55,7 +58,7 @@ _own = threading.local()
 
 def committed_token() -> str | None:
     """Return the committed token in one round trip, or None when the database is away."""
-    rows = committed_rows("SELECT token FROM clinic_content_version WHERE id = 1")
+    rows = committed_rows(_CONTENT_VERSION_SQL)
     if rows is None:
         return None
     return rows[0][0] if rows else ""

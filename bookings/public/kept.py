@@ -1,7 +1,7 @@
 """Booking time pages answered again without being built again, while nothing has changed.
 
 The time page and a day's times are what runners load most, and most loads ask what the
-last visitor asked. Each process keeps the answer of a view that marked it (``keep``),
+last visitor asked. Each process keeps the answer of a view that marked it (``steady``),
 under its full path and the clinic's date, with what it was built from: the content token
 and the availability versions of the days around the one asked for (``Reference``'s one
 query), and the moment the clock alone would change it (``availability_cache.Steady``: a
