@@ -7,6 +7,8 @@ from django.db import connection
 from psycopg_pool import ConnectionPool
 
 from clinic import db_pool
+from clinic import settings as settings_module
+from clinic.models import RateLimitWindow
 
 
 @pytest.fixture
@@ -51,3 +53,39 @@ def test_the_check_is_chosen_by_name_and_a_wrong_name_is_refused():
     assert db_pool.check_connection("query") is ConnectionPool.check_connection
     with pytest.raises(ValueError, match="poll or query"):
         db_pool.check_connection("sometimes")
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, 5),
+        ({"DB_PREPARE_THRESHOLD": "2"}, 2),
+        ({"DB_PREPARE_THRESHOLD": "off"}, None),
+        ({"DB_BEHIND_POOLER": "1"}, None),
+        ({"DB_BEHIND_POOLER": "1", "DB_PREPARE_THRESHOLD": "5"}, 5),
+    ],
+)
+def test_statements_are_prepared_unless_a_pooler_stands_between(monkeypatch, env, expected):
+    for name in ["DB_PREPARE_THRESHOLD", "DB_BEHIND_POOLER"]:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    assert settings_module.prepare_threshold() == expected
+
+
+def test_a_statement_run_often_is_prepared_on_the_connection(db):
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%clinic_ratelimitwindow%"],
+            )
+            return cursor.fetchone()[0]
+
+    assert connection.connection.prepare_threshold == 5
+    before = prepared()
+    for _ in range(6):
+        list(RateLimitWindow.objects.filter(key="never", count__gt=0))
+
+    assert prepared() == before + 1
