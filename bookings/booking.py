@@ -722,6 +722,7 @@ def remove_time_off(
             )
         _record_time_off(time_off, TimeOffChange.Action.REMOVED, by=by, at=now)
         time_off.delete()
+        _offer_span_to_waitlist(time_off)
     return time_off
 
 
@@ -741,7 +742,16 @@ def lift_time_off(*, time_off_id: int, by: AbstractBaseUser, now: datetime) -> T
             )
         _record_time_off(time_off, TimeOffChange.Action.REMOVED, by=by, at=now)
         time_off.delete()
+        _offer_span_to_waitlist(time_off)
     return time_off
+
+
+def _offer_span_to_waitlist(time_off: TimeOff) -> None:
+    """Queue the offer of the time a removed `time_off` held to the waitlist, with the
+    removal (its job row commits with it, as ``_offer_to_waitlist``'s)."""
+    tasks.offer_freed_span.enqueue(
+        time_off.therapist_id, time_off.start.isoformat(), time_off.end.isoformat()
+    )
 
 
 def _add_time_off(

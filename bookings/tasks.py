@@ -28,7 +28,8 @@ def deliver_message(message_id: int) -> str:
 
 @task()
 def offer_freed_time(therapist_id: int, start: str) -> str:
-    """Offer a session start a cancellation or move just freed to the runners waiting."""
+    """Offer a session start that a cancellation, a move or a lapsed hold just freed to the
+    runners waiting."""
     from django.utils import timezone
     from django.utils.dateparse import parse_datetime
 
@@ -38,6 +39,23 @@ def offer_freed_time(therapist_id: int, start: str) -> str:
         therapist_id=therapist_id, start=parse_datetime(start), now=timezone.now()
     )
     return f"held {hold.pk}" if hold else "nobody waiting"
+
+
+@task()
+def offer_freed_span(therapist_id: int, start: str, end: str) -> str:
+    """Offer the session starts that removed time off just freed to the runners waiting."""
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    from bookings import waitlist
+
+    holds = waitlist.offer_freed_span(
+        therapist_id=therapist_id,
+        start=parse_datetime(start),
+        end=parse_datetime(end),
+        now=timezone.now(),
+    )
+    return f"held {', '.join(str(hold.pk) for hold in holds)}" if holds else "nobody waiting"
 
 
 @task()

@@ -8,13 +8,15 @@ triggers of migration 0010 count: the hold's insert and its removal each replace
 version, so the picker hides the time while it is held and offers it again once released.
 
 The runners whose wishes match are offered it in the order they joined (``OFFERS_PER_HOLD``
-at most), each by email with their own claim link. A claim locks the hold row, so of two
+at most), each by email with their own claim link; a hold nobody claims in time goes to the
+next runners in line. A claim locks the hold row, so of two
 runners claiming at once one books and the other finds it gone; the booking itself goes
 through ``booking.book_appointment`` with the offer's idempotency key, so the exclusion
 constraints still decide and a claim sent twice books once.
 """
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -22,7 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings import booking, clock, outbox, tokens
+from bookings import availability_cache, booking, clock, outbox, tokens
 from bookings.errors import BookingError, SlotTaken
 from bookings.models import (
     BookingPolicy,
@@ -203,46 +205,101 @@ def claim(*, offer: WaitlistOffer, now: datetime) -> Claimed:
                 return Claimed(current, done)
             if hold.status == Hold.CLAIMED:
                 raise WaitlistError("Sorry, someone else booked this time first.", reason="gone")
-            if hold.status == Hold.EXPIRED or hold.expires_at <= now:
-                _release(hold, now=now)
-                raise WaitlistError("Sorry, the hold on this time has run out.", reason="expired")
-            if current.status != OfferStatus.OPEN or current.entry.status != Entry.WAITING:
-                raise WaitlistError("This offer is no longer open to you.", reason="closed")
-            if hold.time_off_id is not None:
-                TimeOff.objects.filter(pk=hold.time_off_id).delete()
-            booked = booking.book_appointment(
-                client=current.entry.client,
-                service_length=current.entry.service_length,
-                start=hold.start,
-                therapist=hold.therapist,
-                now=now,
-                key=current.key,
-                policy=policy,
-            )
-            hold.status, hold.appointment, hold.time_off = Hold.CLAIMED, booked.appointment, None
-            hold.save(update_fields=["status", "appointment", "time_off"])
-            current.status = OfferStatus.CLAIMED
-            current.save(update_fields=["status"])
-            WaitlistEntry.objects.filter(pk=current.entry_id).update(
-                status=Entry.BOOKED, ended_at=now
-            )
-            for other in hold.offers.filter(status=OfferStatus.OPEN).select_related(
-                "entry__client"
-            ):
-                other.status = OfferStatus.GONE
-                other.save(update_fields=["status"])
-                _queue(Kind.WAITLIST_GONE, other.entry.client.email, waitlist_offer=other)
+            expired = hold.status == Hold.EXPIRED or hold.expires_at <= now
+            if expired:
+                _release(hold, now=now)  # committed: the refusal is raised after the block
+            else:
+                booked = _book_held(hold, current, now=now, policy=policy)
     except SlotTaken as taken:
         raise WaitlistError("Sorry, this time is no longer free.", reason="gone") from taken
+    if expired:
+        raise WaitlistError("Sorry, the hold on this time has run out.", reason="expired")
     return Claimed(current, booked)
+
+
+def _book_held(
+    hold: WaitlistHold, offer: WaitlistOffer, *, now: datetime, policy: BookingPolicy
+) -> booking.Booked:
+    """Book `hold`'s time (locked by the caller) for `offer`'s runner and tell the others."""
+    if offer.status != OfferStatus.OPEN or offer.entry.status != Entry.WAITING:
+        raise WaitlistError("This offer is no longer open to you.", reason="closed")
+    if hold.time_off_id is not None:
+        TimeOff.objects.filter(pk=hold.time_off_id).delete()
+    booked = booking.book_appointment(
+        client=offer.entry.client,
+        service_length=offer.entry.service_length,
+        start=hold.start,
+        therapist=hold.therapist,
+        now=now,
+        key=offer.key,
+        policy=policy,
+    )
+    hold.status, hold.appointment, hold.time_off = Hold.CLAIMED, booked.appointment, None
+    hold.save(update_fields=["status", "appointment", "time_off"])
+    offer.status = OfferStatus.CLAIMED
+    offer.save(update_fields=["status"])
+    WaitlistEntry.objects.filter(pk=offer.entry_id).update(status=Entry.BOOKED, ended_at=now)
+    for other in hold.offers.filter(status=OfferStatus.OPEN).select_related("entry__client"):
+        other.status = OfferStatus.GONE
+        other.save(update_fields=["status"])
+        _queue(Kind.WAITLIST_GONE, other.entry.client.email, waitlist_offer=other)
+    return booked
 
 
 # --- offering a freed time ----------------------------------------------------------------
 
 
-def offer_freed_time(*, therapist_id: int, start: datetime, now: datetime) -> WaitlistHold | None:
+def offer_freed_span(
+    *, therapist_id: int, start: datetime, end: datetime, now: datetime
+) -> list[WaitlistHold]:
+    """Offer the session starts between `start` and `end` that removed time off just freed,
+    earliest first, each to the runners waiting for it; a runner is offered one of them at
+    most. Return the holds made."""
+    therapist = Therapist.objects.filter(pk=therapist_id, active=True).first()
+    if therapist is None:
+        return []
+    waiting = WaitlistEntry.objects.waiting().filter(Q(therapist=None) | Q(therapist=therapist))
+    lengths = ServiceLength.objects.filter(
+        pk__in=waiting.values("service_length_id"), service__in=therapist.services.all()
+    )
+    policy, tz = BookingPolicy.load(), clock.clinic_tz()
+    starts: set[datetime] = set()
+    for length in lengths:
+        found = availability_cache.offered(
+            service_length=length,
+            policy=policy,
+            now=now,
+            start_date=timezone.localtime(start, tz).date(),
+            end_date=timezone.localtime(end, tz).date() + timedelta(days=1),
+            therapist=therapist,
+        )
+        starts.update(slot.start for slot in found if start <= slot.start < end)
+    holds: list[WaitlistHold] = []
+    offered_to: set[int] = set()
+    for moment in sorted(starts):
+        hold = offer_freed_time(
+            therapist_id=therapist_id, start=moment, now=now, passing_over=offered_to
+        )
+        if hold is not None:
+            holds.append(hold)
+            offered_to.update(hold.offers.values_list("entry_id", flat=True))
+    return holds
+
+
+def offer_freed_time(
+    *,
+    therapist_id: int,
+    start: datetime,
+    now: datetime,
+    passing_over: Collection[int] = (),
+) -> WaitlistHold | None:
     """Hold a freed session start for the runners waiting for it and email them; return the
-    hold, or None if nobody waiting suits it or it is no longer bookable."""
+    hold, or None if nobody waiting suits it or it is no longer bookable.
+
+    A runner who let an offer of this very time lapse is not offered it again; one who lost
+    it to another runner's claim is, when it frees once more. Entries in `passing_over` are
+    not offered it either (``offer_freed_span``: they have an offer of the same freed time).
+    """
     release_expired(now=now)
     therapist = Therapist.objects.filter(pk=therapist_id, active=True).first()
     if therapist is None:
@@ -257,6 +314,8 @@ def offer_freed_time(*, therapist_id: int, start: datetime, now: datetime) -> Wa
             service_length__service__in=therapist.services.all(),
         )
         .filter(Q(therapist=None) | Q(therapist=therapist))
+        .exclude(pk__in=_lapsed(therapist_id, start))
+        .exclude(pk__in=passing_over)
         .select_related("client", "service_length__service")
         .order_by("created_at", "pk")
     )
@@ -314,8 +373,17 @@ def offer_freed_time(*, therapist_id: int, start: datetime, now: datetime) -> Wa
     return hold
 
 
+def _lapsed(therapist_id: int, start: datetime):
+    """Return the ids of the entries whose offer of this therapist's `start` lapsed."""
+    lapsed = WaitlistOffer.objects.filter(
+        hold__therapist_id=therapist_id, hold__start=start, status=OfferStatus.EXPIRED
+    )
+    return lapsed.values("entry_id")
+
+
 def _release(hold: WaitlistHold, *, now: datetime) -> None:
-    """End an open `hold` (locked by the caller) unclaimed: its time returns to the picker."""
+    """End an open `hold` (locked by the caller) unclaimed: its time returns to the picker,
+    and the offer to the next runners in line is queued with the release."""
     if hold.status != Hold.OPEN:
         return
     if hold.time_off_id is not None:
@@ -323,6 +391,9 @@ def _release(hold: WaitlistHold, *, now: datetime) -> None:
     hold.status, hold.time_off = Hold.EXPIRED, None
     hold.save(update_fields=["status", "time_off"])
     hold.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.EXPIRED)
+    from bookings.tasks import offer_freed_time  # the task module imports this one
+
+    offer_freed_time.enqueue(hold.therapist_id, hold.start.isoformat())
 
 
 def expire_hold(*, hold_id: int, now: datetime) -> bool:

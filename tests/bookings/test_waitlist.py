@@ -149,6 +149,128 @@ def test_an_expired_hold_returns_the_time_to_the_picker(clinic):
     assert not Appointment.objects.active().exists()
 
 
+def offers_queued(clinic) -> list[list]:
+    queued = DBTaskResult.objects.filter(task_path="bookings.tasks.offer_freed_time")
+    return [task.args_kwargs["args"] for task in queued.order_by("enqueued_at")]
+
+
+def test_a_hold_nobody_claims_goes_to_the_next_runners_in_line(clinic):
+    for name in ["Ana", "Ben", "Cal", "Dee", "Eve"]:
+        join(clinic, name)
+    first = offered(clinic)
+    assert [o.entry.client.first_name for o in first.offers.all()] == ["Ana", "Ben", "Cal"]
+    freed = [clinic["maya"].pk, TUESDAY_10.astimezone(UTC).isoformat()]
+    assert offers_queued(clinic) == [freed]  # the cancellation's
+
+    later = NOW + waitlist.HOLD + timedelta(seconds=1)
+    with time_machine.travel(later, tick=False):
+        assert waitlist.release_due_holds(now=datetime.now(NY)) == 1
+        assert offers_queued(clinic) == [freed, freed]  # queued with the release
+        second = waitlist.offer_freed_time(
+            therapist_id=freed[0], start=TUESDAY_10, now=datetime.now(NY)
+        )
+
+    assert [(o.rank, o.entry.client.first_name) for o in second.offers.all()] == [
+        (1, "Dee"),
+        (2, "Eve"),
+    ]
+    assert not free_for(clinic, TUESDAY_10)  # held again
+    sent = ClientMessage.objects.filter(kind=Kind.WAITLIST_OFFER).order_by("pk")
+    assert [m.email.split("@")[0] for m in sent] == ["ana", "ben", "cal", "dee", "eve"]
+    # Once everyone waiting has let it lapse, the time simply stays on the picker.
+    with time_machine.travel(later + waitlist.HOLD + timedelta(seconds=1), tick=False):
+        assert waitlist.release_due_holds(now=datetime.now(NY)) == 1
+        again = waitlist.offer_freed_time(
+            therapist_id=freed[0], start=TUESDAY_10, now=datetime.now(NY)
+        )
+        assert again is None
+        assert free_for(clinic, TUESDAY_10)
+    assert WaitlistEntry.objects.filter(status="waiting").count() == 5  # all still waiting
+
+
+def test_a_runner_who_lost_the_time_to_a_claim_is_offered_it_when_it_frees_again(clinic):
+    join(clinic, "Ana")
+    join(clinic, "Ben")
+    ana, ben = offered(clinic).offers.all()
+    claimed = waitlist.claim(offer=ana, now=datetime.now(NY))
+    booking.cancel_appointment(appointment=claimed.booked.appointment, now=datetime.now(NY))
+
+    hold = waitlist.offer_freed_time(
+        therapist_id=clinic["maya"].pk, start=TUESDAY_10, now=datetime.now(NY)
+    )
+
+    assert [o.entry for o in hold.offers.all()] == [ben.entry]
+
+
+def test_a_claim_after_the_hold_ran_out_releases_it_even_before_the_worker(clinic):
+    join(clinic, "Ana")
+    join(clinic, "Ben")
+    hold = offered(clinic)
+    ana, _ben = hold.offers.all()
+
+    with time_machine.travel(NOW + waitlist.HOLD + timedelta(seconds=1), tick=False):
+        with pytest.raises(waitlist.WaitlistError) as refused:
+            waitlist.claim(offer=ana, now=datetime.now(NY))
+        assert free_for(clinic, TUESDAY_10)
+
+    assert refused.value.reason == "expired"
+    hold.refresh_from_db()
+    assert hold.status == "expired" and hold.time_off is None
+    assert sorted(hold.offers.values_list("status", flat=True)) == ["expired", "expired"]
+    assert len(offers_queued(clinic)) == 2  # the cancellation's and the release's
+    assert not Appointment.objects.active().exists()
+
+
+def test_removed_time_off_is_offered_to_the_runners_waiting_one_time_each(
+    clinic, django_user_model
+):
+    maya = django_user_model.objects.create_user("maya-login")
+    off = booking.take_time_off(
+        therapist=clinic["maya"],
+        start=TUESDAY_10 - timedelta(hours=1),
+        end=TUESDAY_10 + timedelta(hours=2),
+        by=maya,
+    )
+    for name in ["Ana", "Ben", "Cal", "Dee"]:
+        join(clinic, name, therapist=clinic["maya"])
+    join(clinic, "Eve", parts=["afternoon"])  # the freed morning does not suit her
+
+    booking.remove_time_off(
+        therapist=clinic["maya"], time_off_id=off.pk, by=maya, now=datetime.now(NY)
+    )
+
+    queued = DBTaskResult.objects.filter(task_path="bookings.tasks.offer_freed_span")
+    args = [off.therapist_id, *(t.astimezone(UTC).isoformat() for t in (off.start, off.end))]
+    assert [task.args_kwargs["args"] for task in queued] == [args]
+    first, second = waitlist.offer_freed_span(
+        therapist_id=off.therapist_id, start=off.start, end=off.end, now=datetime.now(NY)
+    )
+    assert first.start == off.start  # the earliest start, for the first three to join
+    assert [o.entry.client.first_name for o in first.offers.all()] == ["Ana", "Ben", "Cal"]
+    assert second.start >= first.held_until and second.held_until <= off.end  # no overlap
+    assert [o.entry.client.first_name for o in second.offers.all()] == ["Dee"]
+    assert WaitlistHold.objects.count() == 2  # nobody is offered two of the freed times
+
+
+def test_time_off_lifted_by_an_admin_is_offered_too(clinic, django_user_model):
+    admin = django_user_model.objects.create_user("admin", is_staff=True, is_superuser=True)
+    off = booking.block_time(
+        therapist=clinic["maya"],
+        start=TUESDAY_10,
+        end=TUESDAY_10 + timedelta(hours=1, minutes=15),
+        by=admin,
+    )
+    join(clinic, "Ana")
+
+    booking.lift_time_off(time_off_id=off.pk, by=admin, now=datetime.now(NY))
+
+    assert DBTaskResult.objects.filter(task_path="bookings.tasks.offer_freed_span").exists()
+    [hold] = waitlist.offer_freed_span(
+        therapist_id=off.therapist_id, start=off.start, end=off.end, now=datetime.now(NY)
+    )
+    assert hold.start == TUESDAY_10 and not free_for(clinic, TUESDAY_10)
+
+
 def test_the_first_claim_books_and_the_others_are_told_it_went(clinic):
     join(clinic, "Ana")
     join(clinic, "Ben")
