@@ -173,6 +173,7 @@ def book_appointment(
     series: Series | None = None,
     race_date: date | None = None,
     go_ahead: race.GoAhead | None = None,
+    tell_staff: bool = True,
 ) -> Booked:
     """Book `client` in at `start`; a repeated `key` returns the first booking unchanged.
 
@@ -183,7 +184,8 @@ def book_appointment(
     if it did. `source` records the door it came through (online unless a staff door says
     otherwise, as ``book_at_desk`` does). With the runner's `race_date`, a session inside
     a timing rule raises ``race.TimingAdvice`` unless `go_ahead` (staff: with a reason); the
-    history records that they went ahead.
+    history records that they went ahead. A runner's online booking tells the staff unless
+    not `tell_staff` (a training block tells them once for all its sessions).
     """
     policy = _as_applies(policy or BookingPolicy.load(), by)
     advised = race.check_timing(
@@ -204,6 +206,7 @@ def book_appointment(
     new = _NewBooking(
         client, service_length, start, therapist, key, by, notify, source, terms, series=series
     )
+    new = replace(new, tell_staff=tell_staff)
     if advised is not None:
         new = replace(new, history=(advised,))
     return _insert_with_room_retry(
@@ -351,6 +354,7 @@ class _NewBooking:
     terms: str | None  # the version of the terms agreed to, if asked
     status: str = Status.BOOKED  # a walk-in is checked in as it is booked
     series: Series | None = None  # the training block it belongs to (bookings/series.py)
+    tell_staff: bool = True  # a runner's booking online: the therapist and the desk hear of it
     history: tuple[AppointmentChange, ...] = ()  # more lines for the history (unsaved)
 
 
@@ -478,7 +482,11 @@ def _insert_booking(
             )
         # A runner booking online: the therapist and the desk hear of it too.
         owed = outbox.owed_on_booking(
-            appointment, policy=policy, now=now, confirm=new.notify, online=new.by is None
+            appointment,
+            policy=policy,
+            now=now,
+            confirm=new.notify,
+            online=new.by is None and new.tell_staff,
         )
         inserts.insert_together([*rows, *owed])
         outbox.enqueue_saved(owed)
@@ -530,9 +538,11 @@ def reschedule_appointment(
     service_length: ServiceLength | None = None,
     race_date: date | None = None,
     go_ahead: race.GoAhead | None = None,
+    tell_staff: bool = True,
 ) -> Appointment:
     """Move `appointment` to `start`, optionally to another therapist (or anyone free), room
-    or length of the same service. The race timing advice holds as for a booking."""
+    or length of the same service. The race timing advice holds as for a booking; a runner's
+    move online tells the staff unless not `tell_staff`."""
     policy = _as_applies(policy or BookingPolicy.load(), by)
     _check_changeable(appointment, now=now, policy=policy)
     check_policy(start, now=now, policy=policy)
@@ -586,7 +596,7 @@ def reschedule_appointment(
                 advised.save()
             if notify:
                 outbox.queue(current, outbox.Kind.MOVED)
-            if by is None:
+            if by is None and tell_staff:
                 outbox.notify_staff(current, outbox.Kind.NOTICE_MOVED, policy=policy)
             outbox.reschedule_reminder(current, policy=policy, now=now)
             if freed != (current.therapist_id, current.start):
@@ -618,8 +628,10 @@ def cancel_appointment(
     by: AbstractBaseUser | None = None,
     notify: bool = True,
     policy: BookingPolicy | None = None,
+    tell_staff: bool = True,
 ) -> Appointment:
-    """Cancel `appointment`, freeing its time, and tell the client."""
+    """Cancel `appointment`, freeing its time, and tell the client (unless not `notify`);
+    a runner's cancellation online tells the staff too (unless not `tell_staff`)."""
     policy = _as_applies(policy or BookingPolicy.load(), by)
     with transaction.atomic():
         current = Appointment.objects.locked(appointment.pk)
@@ -635,7 +647,7 @@ def cancel_appointment(
         outbox.skip_reminders(current)
         if notify:
             outbox.queue(current, outbox.Kind.CANCELLED)
-        if by is None:
+        if by is None and tell_staff:
             outbox.notify_staff(current, outbox.Kind.NOTICE_CANCELLED, policy=policy)
         _offer_to_waitlist(current.therapist_id, current.start)
     return current

@@ -29,15 +29,24 @@ SUBJECTS = {
     Kind.MANAGE_LINK: "Your new link for {service} on {when}",
     Kind.RECEIPT: "Your receipt: {service} on {when}",
     # A training block: one email for the whole set (bookings/series.py).
-    Kind.SERIES_BOOKED: "Booked: {count} sessions of {service}, from {when}",
-    Kind.SERIES_CANCELLED: "Cancelled: {count} sessions of {service}, from {when}",
-    Kind.SERIES_MOVED: "Moved: {count} sessions of {service}, now from {when}",
+    Kind.SERIES_BOOKED: "Booked: {sessions} of {service}, from {when}",
+    Kind.SERIES_CANCELLED: "Cancelled: {sessions} of {service}, from {when}",
+    Kind.SERIES_MOVED: "Moved: {sessions} of {service}, now from {when}",
     # Staff notices name the client as the desk knows them, and nothing they told us.
     Kind.NOTICE_BOOKED: "Booked online: {client}, {service}, {when}",
     Kind.NOTICE_MOVED: "Moved online: {client}, {service}, now {when}",
     Kind.NOTICE_CANCELLED: "Cancelled online: {client}, {service}, {when}",
+    Kind.NOTICE_SERIES_BOOKED: "Booked online: {client}, {sessions} of {service}, from {when}",
+    Kind.NOTICE_SERIES_MOVED: "Moved online: {client}, {sessions} of {service}, now from {when}",
+    Kind.NOTICE_SERIES_CANCELLED: "Cancelled online: {client}, {sessions} of {service}, "
+    "from {when}",
 }
 NOTICES = {Kind.NOTICE_BOOKED, Kind.NOTICE_MOVED, Kind.NOTICE_CANCELLED}
+BLOCK_NOTICES = {
+    Kind.NOTICE_SERIES_BOOKED,
+    Kind.NOTICE_SERIES_MOVED,
+    Kind.NOTICE_SERIES_CANCELLED,
+}
 SERIES = {Kind.SERIES_BOOKED, Kind.SERIES_CANCELLED, Kind.SERIES_MOVED}
 # Emails that carry the client's calendar invitation.
 WITH_INVITATION = {Kind.CONFIRMATION, Kind.MOVED, Kind.CANCELLED, Kind.REMINDER, Kind.MANAGE_LINK}
@@ -47,11 +56,15 @@ def _url(path: str) -> str:
     return settings.SITE_URL + path
 
 
+def _sessions(count: int) -> str:
+    return f"{count} session" if count == 1 else f"{count} sessions"
+
+
 def compose(message: ClientMessage, *, now: datetime) -> EmailMultiAlternatives:
     """Return the email for `message`, ready to send."""
     profile = ClinicProfile.load()
     context = {"clinic": profile, "site_url": settings.SITE_URL, "kind": message.kind}
-    if message.kind in NOTICES:
+    if message.kind in NOTICES | BLOCK_NOTICES:
         return _notice(message, context)
     if message.kind == Kind.NUDGE:
         return _nudge(message, context, now=now)
@@ -105,6 +118,12 @@ def _notice(message: ClientMessage, context: dict) -> EmailMultiAlternatives:
     """Return a staff notice: when, what, with whom, and the staff page; no health details,
     no client contact details, no links a client could use."""
     appointment = message.appointment
+    sessions = [appointment]
+    if message.kind in BLOCK_NOTICES:
+        from bookings import outbox  # outbox imports this module
+
+        sessions = outbox.block_notice_sessions(message, BookingPolicy.load())
+        appointment = sessions[0]
     local = timezone.localtime(appointment.start)
     client = appointment.client
     context |= {
@@ -113,9 +132,18 @@ def _notice(message: ClientMessage, context: dict) -> EmailMultiAlternatives:
         "service": appointment.service_length.service,
         "start": local,
         "staff_url": _url(reverse("staff:appointment", args=[appointment.pk])),
+        "sessions": [
+            (
+                each,
+                timezone.localtime(each.start),
+                _url(reverse("staff:appointment", args=[each.pk])),
+            )
+            for each in sessions
+        ],
     }
     subject = SUBJECTS[message.kind].format(
         client=f"{client.first_name} {client.last_name[:1]}.".strip(),
+        sessions=_sessions(len(sessions)),
         service=appointment.service_length.service.title,
         when=f"{clock.day(local)} at {clock.time_of_day(local)}",
     )
@@ -182,7 +210,7 @@ def _series(
         "sessions": [(each, timezone.localtime(each.start), links.get(each.pk)) for each in listed],
     }
     subject = SUBJECTS[message.kind].format(
-        count=len(listed),
+        sessions=_sessions(len(listed)),
         service=anchor.service_length.service.title,
         when=f"{clock.day(local)} at {clock.time_of_day(local)}",
     )

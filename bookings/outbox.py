@@ -141,6 +141,14 @@ NOTICES = {
     Kind.NOTICE_MOVED: ("hears_moves", "desk_hears_moves"),
     Kind.NOTICE_CANCELLED: ("hears_cancellations", "desk_hears_cancellations"),
 }
+# A training block's notice -> the session's notice whose switches it follows, and the
+# block email whose sessions it lists (``series.emailed_sessions``).
+BLOCK_NOTICES = {
+    Kind.NOTICE_SERIES_BOOKED: (Kind.NOTICE_BOOKED, Kind.SERIES_BOOKED),
+    Kind.NOTICE_SERIES_MOVED: (Kind.NOTICE_MOVED, Kind.SERIES_MOVED),
+    Kind.NOTICE_SERIES_CANCELLED: (Kind.NOTICE_CANCELLED, Kind.SERIES_CANCELLED),
+}
+NOTICES |= {block: NOTICES[single] for block, (single, _listed) in BLOCK_NOTICES.items()}
 
 
 def staff_recipients(appointment: Appointment, kind: str, policy: BookingPolicy) -> list[str]:
@@ -175,6 +183,32 @@ def notify_staff(appointment: Appointment, kind: str, *, policy: BookingPolicy) 
     """Queue short notices (no health details) of a runner's online change to the staff."""
     for message in ClientMessage.objects.bulk_create(_notices(appointment, kind, policy)):
         _enqueue(message)
+
+
+def notify_staff_of_block(
+    sessions: list[Appointment], kind: str, *, policy: BookingPolicy
+) -> list[ClientMessage]:
+    """Queue one notice of a runner's online change to training-block `sessions` per
+    recipient, instead of one per session: each therapist's lists their own sessions, the
+    desk's all of them. It hangs on the first session the recipient hears of."""
+    first: dict[str, Appointment] = {}
+    for session in sessions:
+        for address in staff_recipients(session, kind, policy):
+            first.setdefault(address, session)
+    rows = [ClientMessage(appointment=at, kind=kind, email=to) for to, at in first.items()]
+    messages = ClientMessage.objects.bulk_create(rows)
+    enqueue_saved(messages)
+    return messages
+
+
+def block_notice_sessions(message: ClientMessage, policy: BookingPolicy) -> list[Appointment]:
+    """Return the sessions a block notice lists: those of the change its recipient hears of."""
+    from bookings import series  # series imports this module
+
+    _single, listed = BLOCK_NOTICES[message.kind]
+    sessions = series.emailed_sessions(message.appointment, listed)
+    mine = [s for s in sessions if message.email in staff_recipients(s, message.kind, policy)]
+    return mine or [message.appointment]
 
 
 def queue_receipt(appointment: Appointment) -> ClientMessage:

@@ -8,7 +8,8 @@ writes nothing. ``book_series`` books the chosen starts in ONE transaction throu
 reminders), then records one email listing every date: a refusal of any occurrence rolls
 back every one before it. Changes to "this and the rest" (``cancel_rest``, ``move_rest``)
 go through ``cancel_appointment`` and ``reschedule_appointment`` the same way, with one
-email for the whole change.
+email for the whole change, and, when the runner made it online, one staff notice to each
+therapist and the desk instead of one per session.
 
 Occurrences keep the clinic's wall-clock time: a block of Tuesdays at 10:00 stays at 10:00
 across a DST change (``clock.instant_at``).
@@ -212,6 +213,7 @@ def book_series(
                         therapist=therapist,
                         by=by,
                         notify=False,  # one email for the whole block, below
+                        tell_staff=False,  # and one notice
                         policy=policy,
                         source=source,
                         terms=terms,
@@ -228,6 +230,8 @@ def book_series(
                 if booked.token:
                     tokens[booked.appointment.pk] = booked.token
             outbox.queue(appointments[0], Kind.SERIES_BOOKED)
+            if by is None:
+                outbox.notify_staff_of_block(appointments, Kind.NOTICE_SERIES_BOOKED, policy=policy)
     except IntegrityError:
         if (earlier := _series_with(key)) is not None:
             return earlier
@@ -289,7 +293,13 @@ def cancel_rest(
     with transaction.atomic():
         cancelled = [
             booking.cancel_appointment(
-                appointment=each, now=now, reason=reason, by=by, notify=False, policy=policy
+                appointment=each,
+                now=now,
+                reason=reason,
+                by=by,
+                notify=False,
+                policy=policy,
+                tell_staff=False,
             )
             for each in the_rest(appointment)
         ]
@@ -297,6 +307,8 @@ def cancel_rest(
             raise SeriesRefused("This session can no longer be changed.")
         if notify:
             outbox.queue(cancelled[0], Kind.SERIES_CANCELLED)
+        if by is None:
+            outbox.notify_staff_of_block(cancelled, Kind.NOTICE_SERIES_CANCELLED, policy=policy)
     return cancelled
 
 
@@ -338,6 +350,7 @@ def move_rest(
                         reason=reason,
                         notify=False,
                         policy=policy,
+                        tell_staff=False,
                     )
                 )
             except SlotTaken as refused:
@@ -351,6 +364,8 @@ def move_rest(
             raise SeriesRefused("This session can no longer be changed.")
         if notify:
             outbox.queue(moved[0], Kind.SERIES_MOVED)
+        if by is None:
+            outbox.notify_staff_of_block(moved, Kind.NOTICE_SERIES_MOVED, policy=policy)
     return moved
 
 

@@ -44,6 +44,10 @@ class ClientMessage(models.Model):
         NOTICE_BOOKED = "notice_booked", "Notice: booked online"
         NOTICE_MOVED = "notice_moved", "Notice: moved online"
         NOTICE_CANCELLED = "notice_cancelled", "Notice: cancelled online"
+        # The same of a training block: one notice for the sessions one change touched.
+        NOTICE_SERIES_BOOKED = "notice_series_booked", "Notice: block booked online"
+        NOTICE_SERIES_MOVED = "notice_series_moved", "Notice: block moved online"
+        NOTICE_SERIES_CANCELLED = "notice_series_cancelled", "Notice: block cancelled online"
         # The waitlist (``email`` is the runner's): joined, a time offered, the time gone.
         WAITLIST_JOINED = "waitlist_joined", "Waitlist: joined"
         WAITLIST_OFFER = "waitlist_offer", "Waitlist: time offered"
@@ -55,7 +59,7 @@ class ClientMessage(models.Model):
         SKIPPED = "skipped"
         FAILED = "failed"
 
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     appointment = models.ForeignKey(
         Appointment, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"

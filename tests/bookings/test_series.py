@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from icalendar import Calendar
 
-from bookings import booking, emails, recheck, series
+from bookings import booking, emails, outbox, recheck, series
 from bookings.models import Appointment, AppointmentChange, BookingPolicy, ClientMessage, Series
 from tests.factories import (
     make_appointment,
@@ -302,8 +302,6 @@ def test_staff_book_a_block_from_the_desk(clinic):
 
 
 def test_the_worker_delivers_each_block_email_once(clinic):
-    from bookings import outbox
-
     def deliver(kind):  # as the worker does, a moment after each change
         return outbox.deliver(ClientMessage.objects.get(kind=kind).pk)
 
@@ -343,3 +341,79 @@ def test_a_double_click_racing_itself_books_the_block_once():
     assert {r.series.pk for r in results} == {Series.objects.get().pk}
     assert Appointment.objects.count() == 6
     assert ClientMessage.objects.filter(kind=Kind.SERIES_BOOKED).count() == 1
+
+
+@pytest.fixture
+def listening(clinic):
+    """Maya, Tom and the desk each hear of every online change, at their own address."""
+    for name in ("maya", "tom"):
+        clinic[name].notice_email = f"{name}@clinic.example"
+        clinic[name].save(update_fields=["notice_email"])
+    BookingPolicy.objects.filter(pk=1).update(desk_email="desk@clinic.example")
+    return clinic
+
+
+def staff_notices(kind: str) -> dict[str, object]:
+    """Return {recipient: composed email} of the staff notices of `kind`."""
+    queued = ClientMessage.objects.filter(kind=kind)
+    return {message.email: emails.compose(message, now=NOW) for message in queued}
+
+
+def test_an_online_block_tells_each_therapist_and_the_desk_once(listening):
+    starts = weeks(4)
+    for taken in (starts[1], starts[3]):
+        take(listening, taken)  # Maya is busy then: "anyone" gives those weeks to Tom
+
+    booked = book(listening, starts, therapist=None)
+
+    sent = staff_notices(Kind.NOTICE_SERIES_BOOKED)
+    assert set(outbox.BLOCK_NOTICES) == emails.BLOCK_NOTICES  # composed as notices
+    assert set(sent) == {"maya@clinic.example", "tom@clinic.example", "desk@clinic.example"}
+    assert not ClientMessage.objects.filter(kind=Kind.NOTICE_BOOKED).exists()
+    with_ = {a.pk: a.therapist.name for a in booked.appointments}
+    assert sorted(with_.values()) == ["Maya", "Maya", "Tom", "Tom"]
+    desk, service = sent["desk@clinic.example"], listening["length"].service.title
+    assert (
+        desk.subject
+        == f"Booked online: Runner N., 4 sessions of {service}, from Tue, Dec 8 at 10:00 AM"
+    )
+    for name, address in (("Maya", "maya@clinic.example"), ("Tom", "tom@clinic.example")):
+        mine = [pk for pk, who in with_.items() if who == name]
+        body = sent[address].body
+        assert sent[address].subject.startswith(f"Booked online: Runner N., {len(mine)} sessions")
+        assert all(f"/staff/appointments/{pk}/" in body for pk in mine)
+        assert not any(f"/staff/appointments/{pk}/" in body for pk in set(with_) - set(mine))
+    assert all(f"/staff/appointments/{pk}/" in desk.body for pk in with_)
+    assert "jess@example.com" not in desk.body and "/book/manage/" not in desk.body
+
+
+def test_changing_the_rest_online_sends_one_notice_each_and_the_desk_hears_nothing_twice(
+    listening,
+):
+    booked = book(listening, weeks(4))
+    second = booked.appointments[1]
+
+    series.move_rest(appointment=second, start=second.start + timedelta(hours=2), now=NOW)
+    moved = staff_notices(Kind.NOTICE_SERIES_MOVED)  # composed as the worker would, at once
+    series.cancel_rest(appointment=booked.appointments[2], now=NOW)
+    cancelled = staff_notices(Kind.NOTICE_SERIES_CANCELLED)
+    booking.cancel_appointment(appointment=booked.appointments[0], now=NOW)  # this one only
+
+    assert set(moved) == set(cancelled) == {"maya@clinic.example", "desk@clinic.example"}
+    assert moved["desk@clinic.example"].subject.startswith("Moved online: Runner N., 3 sessions")
+    assert "December 15, 2026, 12:00\u20131:00 PM, with Maya" in moved["desk@clinic.example"].body
+    assert cancelled["desk@clinic.example"].subject.startswith(
+        "Cancelled online: Runner N., 2 sessions"
+    )
+    assert not ClientMessage.objects.filter(kind__in=[Kind.NOTICE_MOVED]).exists()
+    # The one session cancelled on its own is told as one.
+    [single] = ClientMessage.objects.filter(kind=Kind.NOTICE_CANCELLED, email="desk@clinic.example")
+    assert single.appointment_id == booked.appointments[0].pk
+
+
+def test_a_block_booked_at_the_desk_sends_no_notice(listening):
+    desk = get_user_model().objects.create_user("desk", password="a-long-desk-password-1")
+
+    book(listening, weeks(3), by=desk, source=Appointment.Source.DESK)
+
+    assert not ClientMessage.objects.filter(kind__startswith="notice").exists()
