@@ -164,7 +164,7 @@ def check_timing(
     reason = go_ahead.reason.strip() if go_ahead is not None else ""
     if by is not None and not reason:
         advice = f"Their race is on {clock.long_day(race_date)}. {advice}"
-        raise TimingAdvice(f"{advice} To book it anyway, give a reason.", rules=hits)
+        raise TimingAdvice(f"{advice} To go ahead anyway, give a reason.", rules=hits)
     if go_ahead is None:
         raise TimingAdvice(advice, rules=hits)
     action = AppointmentChange.Action

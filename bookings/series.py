@@ -22,7 +22,7 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
-from bookings import booking, clock, outbox
+from bookings import booking, clock, outbox, race
 from bookings.errors import BookingError, Offer, SlotTaken
 from bookings.models import Appointment, BookingPolicy, Client, Series, Therapist
 from bookings.recheck import confirm_offer
@@ -328,10 +328,12 @@ def move_rest(
     reason: str = "",
     policy: BookingPolicy | None = None,
     notify: bool = True,
+    race_date: date | None = None,
+    go_ahead: race.GoAhead | None = None,
 ) -> list[Appointment]:
     """Move `appointment` to `start` and every later session of its series the same way
     (same number of days, same new time of day), all or none; one email (unless not
-    `notify`)."""
+    `notify`). Each session meets the race timing advice as a single move does."""
     policy = policy or BookingPolicy.load()
     if appointment.series_id is None:
         raise SeriesRefused("This session is not part of a training block.")
@@ -351,6 +353,8 @@ def move_rest(
                         notify=False,
                         policy=policy,
                         tell_staff=False,
+                        race_date=race_date,
+                        go_ahead=go_ahead,
                     )
                 )
             except SlotTaken as refused:

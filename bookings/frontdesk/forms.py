@@ -278,6 +278,14 @@ class MoveForm(_AppointmentChangeForm, _TimedForm):
     notify = forms.BooleanField(required=False, initial=True, label=NOTIFY_LABEL)
 
     rest = forms.BooleanField(required=False)
+    # Shown only when the client's race timing advice applies to the new time (``advise``).
+    timing_reason = forms.CharField(
+        label="Reason to move it anyway",
+        max_length=200,
+        required=False,
+        help_text="Kept in the appointment's history.",
+        widget=forms.HiddenInput,
+    )
 
     field_order = ["day", "time", "therapist", "room", "reason", "rest", "notify"]
 
@@ -291,6 +299,13 @@ class MoveForm(_AppointmentChangeForm, _TimedForm):
         self.fields["room"].queryset = Room.objects.active().suiting(service_id)
         _offer_the_rest_only_in_a_block(self, "Move the later sessions of the block the same way")
         _offer_email_only_if_on_file(self)
+        if self.data.get("timing_reason", "").strip():
+            self.fields["timing_reason"].widget = forms.TextInput()
+
+    def advise(self, message: str) -> None:
+        """Ask for a reason to go ahead, next to the field, with the timing advice."""
+        self.fields["timing_reason"].widget = forms.TextInput()
+        self.add_error("timing_reason", message)
 
     def clean(self) -> dict:
         data = super().clean()

@@ -320,6 +320,8 @@ def _change(
                     locked.refresh_from_db(fields=["start", "therapist"])
                     return see_other(_on_the_calendar(locked, calendar))
                 return see_other(then(locked, form.cleaned_data))
+    except race.TimingAdvice as advice:  # only a move meets it: its form asks for a reason
+        form.advise(advice.message)
     except booking.BookingError as error:
         form.add_error(None, error.message)
         offers = offers_of(error)
@@ -335,26 +337,35 @@ def _change(
 
 
 def _move(request: HttpRequest, appointment: Appointment, data: dict) -> str:
+    now, given = timezone.now(), data["timing_reason"].strip()
+    # The clinic's timing advice for the client's race, as for a desk booking: a move into
+    # it needs a reason, kept in the history.
+    timing = {
+        "race_date": race.client_race_date(appointment.client, now=now),
+        "go_ahead": race.GoAhead(reason=given) if given else None,
+    }
     if data.get("rest"):
         block = series.move_rest(
             appointment=appointment,
             start=data["start"],
-            now=timezone.now(),
+            now=now,
             by=request.user,
             reason=data["reason"],
             notify=data.get("notify", False),
+            **timing,
         )
         first = clock.moment(block[0].start)
         return f"Moved {len(block)} sessions of the block, the first to {first}."
     moved = booking.reschedule_appointment(
         appointment=appointment,
         start=data["start"],
-        now=timezone.now(),
+        now=now,
         therapist=data["therapist"],
         room=data["room"],
         by=request.user,
         reason=data["reason"],
         notify=data.get("notify", False),
+        **timing,
     )
     return f"Moved to {clock.moment(moved.start)} with {moved.therapist.name} in {moved.room.name}."
 

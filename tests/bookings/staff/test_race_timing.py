@@ -5,10 +5,13 @@ import uuid
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
+from bookings import booking
+from bookings.frontdesk.forms import version_of
 from bookings.models import Appointment
 from tests.bookings.race_fixtures import give_race, make_timing_rule
-from tests.bookings.staff.conftest import NOW
+from tests.bookings.staff.conftest import NOW, at
 from tests.factories import make_client
 
 RACE = date(2026, 6, 17)  # Wednesday: a Tuesday 10:00 session is inside the 48 hours
@@ -66,3 +69,63 @@ def test_an_overlong_reason_is_refused_beside_the_field(desk, clinic, runner):
 
     assert response.status_code == 422
     assert not Appointment.objects.exists()
+
+
+def moved_to_tuesday(appointment, **fields) -> dict:
+    return {
+        "day": "2026-06-16",  # the day before the race: inside the 48 hours
+        "time": "10:00",
+        "therapist": appointment.therapist_id,
+        "room": "",
+        "reason": "",
+        "notify": "",
+        "version": version_of(appointment),
+        **fields,
+    }
+
+
+@pytest.fixture
+def thursday(clinic, runner):
+    """The runner's session after the race, clear of the advice."""
+    return booking.book_appointment(
+        client=runner,
+        service_length=clinic.length,
+        start=at("10:00", date(2026, 6, 18)),
+        therapist=clinic.ana,
+        now=NOW,
+    ).appointment
+
+
+def test_a_desk_move_into_the_advice_asks_for_a_reason_and_keeps_it(desk, desk_user, thursday):
+    url = reverse("staff:move", args=[thursday.pk])
+
+    refused = desk.post(url, moved_to_tuesday(thursday, reason="Client asked"))
+
+    assert refused.status_code == 422
+    text = refused.content.decode()
+    assert "Their race is on" in text and "give a reason" in text
+    assert 'type="text" name="timing_reason"' in text  # shown now that it is needed
+    thursday.refresh_from_db()
+    assert thursday.start == at("10:00", date(2026, 6, 18))
+    assert 'type="hidden" name="timing_reason"' in desk.get(url).content.decode()
+
+    moved = desk.post(url, moved_to_tuesday(thursday, timing_reason="Race moved to Sunday"))
+
+    assert moved.status_code == 303
+    thursday.refresh_from_db()
+    assert thursday.start == at("10:00", date(2026, 6, 16))
+    line = thursday.changes.get(action="timing_staff")
+    assert (line.by, line.reason) == (desk_user, "Race moved to Sunday")
+
+
+def test_a_dragged_move_into_the_advice_is_refused_in_words(desk, thursday):
+    refused = desk.post(
+        reverse("staff:move", args=[thursday.pk]),
+        moved_to_tuesday(thursday),
+        headers={"Accept": "application/json"},
+    )
+
+    assert refused.status_code == 422
+    assert "give a reason" in refused.json()["message"]
+    thursday.refresh_from_db()
+    assert thursday.start == at("10:00", date(2026, 6, 18))
