@@ -268,6 +268,8 @@ def book_walk_in(
     by: AbstractBaseUser,
     notify: bool,
     policy: BookingPolicy | None = None,
+    race_date: date | None = None,
+    go_ahead: race.GoAhead | None = None,
 ) -> Booked:
     """Book a client at the desk into a session starting now, and check them in.
 
@@ -275,13 +277,17 @@ def book_walk_in(
     every 15 minutes): minutes in the past, which no other booking may be. Otherwise it passes
     the re-check of any staff booking (hours, breaks, time off, turnover, rooms, the daily
     cap), and the exclusion constraints decide a race. The same form sent twice returns the
-    first walk-in with ``created=False``.
+    first walk-in with ``created=False``. The client's `race_date` brings the timing advice,
+    as at the desk: ``race.TimingAdvice`` unless `go_ahead` gives a reason.
     """
     booked_for = _desk_client(client, details)
     if (earlier := _booked_with(key)) is not None:
         return Booked(earlier, None, created=False)
     policy = staff_policy(policy or BookingPolicy.load())
     start = walk_in_start(now, policy)
+    advised = race.check_timing(
+        service_length=service_length, start=start, race_date=race_date, go_ahead=go_ahead, by=by
+    )
     with transaction.atomic():
         try:
             # The engine's clock stands at the slot's start, so the slot itself is bookable.
@@ -323,6 +329,7 @@ def book_walk_in(
                 source=Source.DESK,
                 terms=None,
                 status=Status.CHECKED_IN,
+                history=(advised,) if advised is not None else (),
             ),
             therapist_id=therapist_id,
             room_id=room_id,

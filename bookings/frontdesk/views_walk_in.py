@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from bookings import booking, clock, roles
+from bookings import booking, clock, race, roles
 from bookings.frontdesk.forms import WalkInForm, is_client_search
 from bookings.frontdesk.views_appointments import GET_POST, client_pick, offers_of
 from bookings.http import see_other
@@ -35,6 +35,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
     offers, status = [], 200
     if booking_post and form.is_valid():
         data = form.cleaned_data
+        reason = data["timing_reason"].strip()
         try:
             booked = booking.book_walk_in(
                 client=data["client"],
@@ -46,7 +47,13 @@ def walk_in(request: HttpRequest) -> HttpResponse:
                 by=request.user,
                 notify=data["notify"],
                 policy=policy,
+                # The clinic's timing advice for the client's race, as for any desk booking.
+                race_date=race.client_race_date(data["client"], now=now),
+                go_ahead=race.GoAhead(reason=reason) if reason else None,
             )
+        except race.TimingAdvice as advice:
+            form.add_error("timing_reason", advice.message)
+            status = 422
         except booking.BookingError as error:
             form.add_error(None, error.message)
             offers = offers_of(error)

@@ -129,3 +129,30 @@ def test_a_dragged_move_into_the_advice_is_refused_in_words(desk, thursday):
     assert "give a reason" in refused.json()["message"]
     thursday.refresh_from_db()
     assert thursday.start == at("10:00", date(2026, 6, 18))
+
+
+def test_a_walk_in_inside_the_advice_is_booked_only_with_a_reason(
+    desk, desk_user, clinic, runner, clock
+):
+    clock.move_to(at("10:07"))  # Monday: the slot under way is two days before the race
+    desk.force_login(desk_user)
+    form = {
+        "client": runner.pk,
+        "service_length": clinic.length.pk,
+        "therapist": clinic.ana.pk,
+        "key": str(uuid.uuid4()),
+    }
+
+    refused = desk.post("/staff/walk-in/", form)
+
+    assert refused.status_code == 422
+    assert "Their race is on" in refused.text and 'name="timing_reason"' in refused.text
+    assert not Appointment.objects.exists()
+
+    booked = desk.post("/staff/walk-in/", form | {"timing_reason": "Only free day"})
+
+    assert booked.status_code == 303
+    appointment = Appointment.objects.get()
+    assert appointment.status == "checked_in"
+    line = appointment.changes.get(action="timing_staff")
+    assert (line.by, line.reason) == (desk_user, "Only free day")
