@@ -173,13 +173,18 @@ def book_series(
     by: AbstractBaseUser | None = None,
     source: str = Appointment.Source.ONLINE,
     terms: str | None = None,
+    notify: bool = True,
+    race_date: date | None = None,
+    go_ahead: race.GoAhead | None = None,
 ) -> SeriesBooked:
     """Book every start in `starts` in one transaction, or none; a repeated `key` returns the
     series booked first, unchanged.
 
     Each session passes the same re-check and constraints as a single booking; a refusal of
     any (a racing booking took it, a block, a full day) raises SeriesRefused naming it, with
-    its nearest free times, and rolls back every session before it.
+    its nearest free times, and rolls back every session before it. The client is emailed
+    once for the block unless not `notify`; the client's `race_date` brings the timing
+    advice to every session (``race.TimingAdvice`` unless `go_ahead`).
     """
     policy = policy or BookingPolicy.load()
     if every_weeks not in EVERY:
@@ -188,7 +193,7 @@ def book_series(
         raise SeriesRefused(f"A training block is up to {MAX_SESSIONS} sessions.")
     if len({clock.local(moment).date() for moment in starts}) != len(starts):
         raise SeriesRefused("Two of the sessions fall on the same day. Please choose again.")
-    if (earlier := _series_with(key)) is not None:
+    if (earlier := series_with(key)) is not None:
         return earlier
     starts = sorted(starts)
     try:
@@ -215,6 +220,8 @@ def book_series(
                         notify=False,  # one email for the whole block, below
                         tell_staff=False,  # and one notice
                         policy=policy,
+                        race_date=race_date,
+                        go_ahead=go_ahead,
                         source=source,
                         terms=terms,
                         series=series,
@@ -229,17 +236,18 @@ def book_series(
                 appointments.append(booked.appointment)
                 if booked.token:
                     tokens[booked.appointment.pk] = booked.token
-            outbox.queue(appointments[0], Kind.SERIES_BOOKED)
+            if notify:
+                outbox.queue(appointments[0], Kind.SERIES_BOOKED)
             if by is None:
                 outbox.notify_staff_of_block(appointments, Kind.NOTICE_SERIES_BOOKED, policy=policy)
     except IntegrityError:
-        if (earlier := _series_with(key)) is not None:
+        if (earlier := series_with(key)) is not None:
             return earlier
         raise
     return SeriesBooked(series, appointments, tokens, created=True)
 
 
-def _series_with(key: UUID) -> SeriesBooked | None:
+def series_with(key: UUID) -> SeriesBooked | None:
     """Return the series booked with `key` by an earlier submission, if any."""
     series = Series.objects.filter(key=key).first()
     if series is None:

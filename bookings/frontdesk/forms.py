@@ -175,6 +175,25 @@ class BookForm(_TimedForm):
         required=False,
         help_text="Kept in the appointment's history.",
     )
+    # A training block (bookings/series.py): the same day and time every week or two.
+    repeat = forms.TypedChoiceField(
+        label="Repeat",
+        choices=[("", "Just this session"), ("1", "Every week"), ("2", "Every two weeks")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    sessions = forms.IntegerField(
+        label="Sessions in the block",
+        min_value=series.MIN_SESSIONS,
+        max_value=series.MAX_SESSIONS,
+        required=False,
+        help_text=f"{series.MIN_SESSIONS} to {series.MAX_SESSIONS}, the first on the date above.",
+    )
+    skip_taken = forms.BooleanField(
+        required=False, label="Book the free weeks and skip the ones listed"
+    )
+    taken: list = []  # the block's weeks that cannot be booked, once checked (the view's)
 
     field_order = ["client", "first_name", "last_name", "phone", "email", "service_length"]
 
@@ -208,6 +227,8 @@ class BookForm(_TimedForm):
         length, therapist = data.get("service_length"), data.get("therapist")
         if length and therapist and not therapist.services.filter(pk=length.service_id).exists():
             self.add_error("therapist", f"{therapist.name} does not offer {length.service.title}.")
+        if data.get("repeat") and data.get("sessions") is None and "sessions" not in self.errors:
+            self.add_error("sessions", "How many sessions should the block have?")
         return data
 
     def new_client(self) -> ClientDetails | None:
@@ -228,6 +249,7 @@ class WalkInForm(BookForm):
 
     day = None
     time = None
+    repeat = sessions = skip_taken = None  # a walk-in is one session, now
     notify = forms.BooleanField(
         required=False, initial=False, label="Email the client a confirmation"
     )

@@ -129,7 +129,10 @@ def book(request: HttpRequest) -> HttpResponse:
     booking_post = request.method == "POST" and not is_client_search(request)
     form = BookForm(request.POST if booking_post else None, initial=initial, therapist=therapist)
     offers, lost_race = [], False
-    if booking_post and form.is_valid():
+    if booking_post and form.is_valid() and form.cleaned_data["repeat"]:
+        if (done := _book_block(request, form)) is not None:
+            return done
+    elif booking_post and form.is_valid():
         data = form.cleaned_data
         reason = data["timing_reason"].strip()
         try:
@@ -181,6 +184,80 @@ def book(request: HttpRequest) -> HttpResponse:
     status = 409 if lost_race else 422 if form.errors else 200
     template = "staff/book.html#booking" if panel else "staff/book.html"
     return render(request, template, context, status=status)
+
+
+def _book_block(request: HttpRequest, form: BookForm) -> HttpResponse | None:
+    """Book the form's training block and go to its first session; or put on the form what
+    stops it (the weeks that cannot be booked, until the desk chooses to skip them) and
+    return None."""
+    data, now = form.cleaned_data, timezone.now()
+    if (earlier := series.series_with(data["key"])) is not None:  # the same form sent twice
+        return _block_booked(request, earlier)
+    policy = staff_policy(BookingPolicy.load())
+    try:
+        plan = series.plan_series(
+            service_length=data["service_length"],
+            start=data["start"],
+            therapist=data["therapist"],
+            every_weeks=data["repeat"],
+            count=data["sessions"],
+            now=now,
+            policy=policy,
+        )
+    except series.SeriesRefused as refused:
+        form.add_error("sessions", refused.message)
+        return None
+    form.taken = [week for week in plan if not week.free]
+    free = [week.start for week in plan if week.free]
+    if not free:
+        form.add_error("sessions", "None of those weeks can be booked. Choose another time.")
+        return None
+    if form.taken and not data["skip_taken"]:
+        weeks = "week" if len(form.taken) == 1 else "weeks"
+        form.add_error(
+            "skip_taken",
+            f"{len(form.taken)} {weeks} of the {len(plan)} cannot be booked (listed above). "
+            "Choose another time, or book the free ones without them.",
+        )
+        return None
+    reason = data["timing_reason"].strip()
+    try:
+        booked = series.book_series(
+            client=data["client"] or form.new_client(),
+            service_length=data["service_length"],
+            therapist=data["therapist"],
+            every_weeks=data["repeat"],
+            starts=free,
+            now=now,
+            key=data["key"],
+            policy=policy,
+            by=request.user,
+            source=Appointment.Source.DESK,
+            notify=data["notify"],
+            race_date=race.client_race_date(data["client"], now=now),
+            go_ahead=race.GoAhead(reason=reason) if reason else None,
+        )
+    except race.TimingAdvice as advice:
+        form.add_error("timing_reason", advice.message)
+        return None
+    except series.SeriesRefused as refused:  # a week taken since the plan was checked
+        form.add_error(None, refused.message)
+        return None
+    return _block_booked(request, booked)
+
+
+def _block_booked(request: HttpRequest, booked: series.SeriesBooked) -> HttpResponse:
+    first = booked.appointments[0]
+    if booked.created:
+        messages.success(
+            request,
+            f"Booked {len(booked.appointments)} sessions of a training block for "
+            f"{first.client}, {series.describe(booked.series)}, the first on "
+            f"{clock.moment(first.start)}.",
+        )
+    else:
+        messages.info(request, "That block was already booked; here is its first session.")
+    return see_other(_on_the_calendar(first))
 
 
 @roles.staff_required(roles.MANAGE_BOOKINGS)

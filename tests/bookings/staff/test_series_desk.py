@@ -133,3 +133,93 @@ def test_a_single_booking_offers_no_rest_and_ignores_a_forged_one(desk, clinic, 
     other.refresh_from_db()
     assert other.status == "booked"
     assert Appointment.objects.get(pk=one.pk).status == "cancelled"
+
+
+def block_form(clinic, **fields) -> dict:
+    return {
+        "first_name": "Sam",
+        "last_name": "Rivera",
+        "phone": "(404) 555-0199",
+        "email": "sam@example.com",
+        "service_length": clinic.length.pk,
+        "therapist": clinic.ana.pk,
+        "day": TUESDAY.date().isoformat(),
+        "time": "10:00",
+        "notify": "on",
+        "repeat": "1",
+        "sessions": "4",
+        "key": str(uuid4()),
+        **fields,
+    }
+
+
+@pytest.fixture
+def policy(db):
+    return BookingPolicy.objects.create()
+
+
+@pytest.mark.usefixtures("clock", "policy")
+def test_the_desk_books_a_whole_block_in_one_go(desk, desk_user, clinic):
+    form = block_form(clinic)
+
+    answer = desk.post("/staff/book/", form)
+    again = desk.post("/staff/book/", form)  # a double submit books it once
+
+    assert answer.status_code == again.status_code == 303
+    booked = list(Appointment.objects.order_by("start"))
+    assert [a.start for a in booked] == WEEKS
+    assert {(a.source, a.series_id is not None, a.created_by_id) for a in booked} == {
+        ("desk", True, desk_user.pk)
+    }
+    assert len({a.series_id for a in booked}) == 1
+    assert ClientMessage.objects.filter(kind=Kind.SERIES_BOOKED).count() == 1
+    assert not ClientMessage.objects.filter(kind__in=[Kind.CONFIRMATION]).exists()
+    assert not ClientMessage.objects.filter(kind__startswith="notice").exists()  # staff did it
+    day = desk.get(answer["Location"]).text
+    assert "Booked 4 sessions of a training block for Sam Rivera, every week" in day
+
+
+@pytest.mark.usefixtures("clock", "policy")
+def test_a_block_with_a_taken_week_lists_it_and_books_the_rest_only_when_told(desk, clinic):
+    taken = Appointment.objects.create(
+        client=make_client(),
+        therapist=clinic.ana,
+        room=clinic.rooms[0],
+        service_length=clinic.length,
+        start=WEEKS[2],
+    )
+    form = block_form(clinic)
+
+    refused = desk.post("/staff/book/", form)
+
+    assert refused.status_code == 422
+    assert "1 week of the 4 cannot be booked" in refused.text
+    assert "Session 3, " in refused.text and "That time is already taken." in refused.text
+    assert 'name="skip_taken"' in refused.text
+    assert Appointment.objects.count() == 1
+
+    booked = desk.post("/staff/book/", form | {"skip_taken": "on"})
+
+    assert booked.status_code == 303
+    starts = list(
+        Appointment.objects.exclude(pk=taken.pk).order_by("start").values_list("start", flat=True)
+    )
+    assert starts == [WEEKS[0], WEEKS[1], WEEKS[3]]
+
+
+@pytest.mark.usefixtures("clock", "policy")
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"sessions": ""}, "How many sessions should the block have?"),
+        ({"sessions": "13"}, "Ensure this value is less than or equal to 12."),
+        ({"repeat": "3"}, "Select a valid choice."),
+        ({"sessions": "12", "repeat": "2"}, "we take bookings"),
+    ],
+)
+def test_a_block_of_the_wrong_shape_is_refused_beside_the_field(desk, clinic, fields, message):
+    response = desk.post("/staff/book/", block_form(clinic, **fields))
+
+    assert response.status_code == 422
+    assert message in response.text
+    assert not Appointment.objects.exists()
