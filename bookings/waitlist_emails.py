@@ -1,5 +1,6 @@
-"""Compose the waitlist's emails: joined (with the link to leave), a time offered (with the
-claim link that holds it), and the time gone. Links are minted here, so a raw token exists
+"""Compose the waitlist's emails (plain text, and HTML in the frame every email shares):
+joined (with the link to leave), a time offered (with the claim link that holds it), and
+the time gone. Links are minted here, so a raw token exists
 only inside the email that carries it; the emails name no health details."""
 
 from django.conf import settings
@@ -48,4 +49,6 @@ def compose(message: ClientMessage, context: dict) -> EmailMultiAlternatives:
             )
     subject = SUBJECTS[message.kind].format(service=entry.service_length.service.title, when=when)
     text = render_to_string(f"emails/{message.kind}.txt", context)
-    return EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [message.email])
+    email = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [message.email])
+    email.attach_alternative(render_to_string("emails/waitlist.html", context), "text/html")
+    return email

@@ -64,6 +64,8 @@ def test_joining_puts_the_runner_on_the_list_and_emails_a_leave_link(client, cli
     leave_url = re.search(r"http\S+/book/waitlist/leave/(\S+)/", email.body)
     assert leave_url and entry.leave_digest == tokens.digest(leave_url[1])  # only the digest
     assert waitlist.entry_for_leave_token(leave_url[1]) == entry
+    [(html, _kind)] = email.alternatives
+    assert f'href="{leave_url[0]}"' in html and "Leave the waitlist" in html
     assert "You're on the waitlist" in client.get("/book/waitlist/joined/").text
 
 
@@ -214,6 +216,9 @@ def test_the_offer_email_carries_a_claim_link_and_says_how_long_it_holds(client,
     assert email.to == ["jess@example.com"]
     assert "A time just opened" in email.subject and "holding it until 8:15 AM" in email.body
     claim_url = re.search(r"http\S+(/book/waitlist/offer/\S+/)", email.body)[1]
+    [(html, kind)] = email.alternatives  # the same link, as a button, in the shared frame
+    assert kind == "text/html" and f'href="http://127.0.0.1:8000{claim_url}"' in html
+    assert "Claim this time" in html and "8:15 AM" in html
     assert client.post(claim_url).status_code == 303
     assert Appointment.objects.filter(start=TUESDAY_10).active().count() == 1
 
