@@ -113,6 +113,16 @@ def client_race_date(client: Client | None, *, now: datetime) -> date | None:
     return race_date if race_date and race_date >= clock.local(now).date() else None
 
 
+def at_the_desk(client: Client | None, reason: str, *, now: datetime) -> dict:
+    """Return the timing advice's arguments of a staff door: the client's race from their
+    intake, and leave to go ahead when the desk gave a `reason`."""
+    reason = reason.strip()
+    return {
+        "race_date": client_race_date(client, now=now),
+        "go_ahead": GoAhead(reason=reason) if reason else None,
+    }
+
+
 def active_timing_rules(service_id: int) -> list[TimingRule]:
     """Return the service's timing rules, their alternatives with them (one query)."""
     return list(

@@ -134,7 +134,6 @@ def book(request: HttpRequest) -> HttpResponse:
             return done
     elif booking_post and form.is_valid():
         data = form.cleaned_data
-        reason = data["timing_reason"].strip()
         try:
             booked = booking.book_at_desk(
                 client=data["client"],
@@ -147,8 +146,7 @@ def book(request: HttpRequest) -> HttpResponse:
                 by=request.user,
                 notify=data["notify"],
                 # The clinic's timing advice for the client's race: staff book with a reason.
-                race_date=race.client_race_date(data["client"], now=timezone.now()),
-                go_ahead=race.GoAhead(reason=reason) if reason else None,
+                **race.at_the_desk(data["client"], data["timing_reason"], now=timezone.now()),
             )
         except race.TimingAdvice as advice:
             form.add_error("timing_reason", advice.message)
@@ -220,7 +218,6 @@ def _book_block(request: HttpRequest, form: BookForm) -> HttpResponse | None:
             "Choose another time, or book the free ones without them.",
         )
         return None
-    reason = data["timing_reason"].strip()
     try:
         booked = series.book_series(
             client=data["client"] or form.new_client(),
@@ -234,8 +231,7 @@ def _book_block(request: HttpRequest, form: BookForm) -> HttpResponse | None:
             by=request.user,
             source=Appointment.Source.DESK,
             notify=data["notify"],
-            race_date=race.client_race_date(data["client"], now=now),
-            go_ahead=race.GoAhead(reason=reason) if reason else None,
+            **race.at_the_desk(data["client"], data["timing_reason"], now=now),
         )
     except race.TimingAdvice as advice:
         form.add_error("timing_reason", advice.message)
@@ -414,13 +410,10 @@ def _change(
 
 
 def _move(request: HttpRequest, appointment: Appointment, data: dict) -> str:
-    now, given = timezone.now(), data["timing_reason"].strip()
+    now = timezone.now()
     # The clinic's timing advice for the client's race, as for a desk booking: a move into
     # it needs a reason, kept in the history.
-    timing = {
-        "race_date": race.client_race_date(appointment.client, now=now),
-        "go_ahead": race.GoAhead(reason=given) if given else None,
-    }
+    timing = race.at_the_desk(appointment.client, data["timing_reason"], now=now)
     if data.get("rest"):
         block = series.move_rest(
             appointment=appointment,

@@ -35,7 +35,6 @@ def walk_in(request: HttpRequest) -> HttpResponse:
     offers, status = [], 200
     if booking_post and form.is_valid():
         data = form.cleaned_data
-        reason = data["timing_reason"].strip()
         try:
             booked = booking.book_walk_in(
                 client=data["client"],
@@ -48,8 +47,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
                 notify=data["notify"],
                 policy=policy,
                 # The clinic's timing advice for the client's race, as for any desk booking.
-                race_date=race.client_race_date(data["client"], now=now),
-                go_ahead=race.GoAhead(reason=reason) if reason else None,
+                **race.at_the_desk(data["client"], data["timing_reason"], now=now),
             )
         except race.TimingAdvice as advice:
             form.add_error("timing_reason", advice.message)
