@@ -193,7 +193,14 @@ class BookForm(_TimedForm):
     skip_taken = forms.BooleanField(
         required=False, label="Book the free weeks and skip the ones listed"
     )
+    # The weeks listed when "skip" was offered: skipping others than those needs a new look.
+    skip_weeks = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     taken: list = []  # the block's weeks that cannot be booked, once checked (the view's)
+
+    @property
+    def taken_weeks(self) -> str:
+        """Return the numbers of the weeks listed as taken, as ``skip_weeks`` sends them."""
+        return ",".join(str(week.number) for week in self.taken)
 
     field_order = ["client", "first_name", "last_name", "phone", "email", "service_length"]
 
@@ -249,7 +256,7 @@ class WalkInForm(BookForm):
 
     day = None
     time = None
-    repeat = sessions = skip_taken = None  # a walk-in is one session, now
+    repeat = sessions = skip_taken = skip_weeks = None  # a walk-in is one session, now
     notify = forms.BooleanField(
         required=False, initial=False, label="Email the client a confirmation"
     )

@@ -218,6 +218,12 @@ def _book_block(request: HttpRequest, form: BookForm) -> HttpResponse | None:
             "Choose another time, or book the free ones without them.",
         )
         return None
+    if data["skip_taken"] and data["skip_weeks"] != form.taken_weeks:
+        # Skipping what the desk did not see: another week was taken (or freed) since.
+        form.add_error(
+            "skip_taken", "The weeks that cannot be booked have changed. Look at them again."
+        )
+        return None
     try:
         booked = series.book_series(
             client=data["client"] or form.new_client(),

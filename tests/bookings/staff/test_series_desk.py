@@ -198,7 +198,8 @@ def test_a_block_with_a_taken_week_lists_it_and_books_the_rest_only_when_told(de
     assert 'name="skip_taken"' in refused.text
     assert Appointment.objects.count() == 1
 
-    booked = desk.post("/staff/book/", form | {"skip_taken": "on"})
+    assert 'name="skip_weeks" value="3"' in refused.text
+    booked = desk.post("/staff/book/", form | {"skip_taken": "on", "skip_weeks": "3"})
 
     assert booked.status_code == 303
     starts = list(
@@ -223,3 +224,23 @@ def test_a_block_of_the_wrong_shape_is_refused_beside_the_field(desk, clinic, fi
     assert response.status_code == 422
     assert message in response.text
     assert not Appointment.objects.exists()
+
+
+@pytest.mark.usefixtures("clock", "policy")
+def test_skipping_weeks_the_desk_was_not_shown_books_nothing_and_says_why(desk, clinic):
+    for week in (WEEKS[1], WEEKS[2]):  # the second was taken after the list was shown
+        Appointment.objects.create(
+            client=make_client(),
+            therapist=clinic.ana,
+            room=clinic.rooms[0],
+            service_length=clinic.length,
+            start=week,
+        )
+    form = block_form(clinic, skip_taken="on", skip_weeks="3")
+
+    response = desk.post("/staff/book/", form)
+
+    assert response.status_code == 422
+    assert "The weeks that cannot be booked have changed. Look at them again." in response.text
+    assert 'name="skip_weeks" value="2,3"' in response.text
+    assert Appointment.objects.count() == 2
