@@ -9,10 +9,11 @@ version, so the picker hides the time while it is held and offers it again once 
 
 The runners whose wishes match are offered it in the order they joined (``OFFERS_PER_HOLD``
 at most), each by email with their own claim link; a hold nobody claims in time goes to the
-next runners in line. A claim locks the hold row, so of two
-runners claiming at once one books and the other finds it gone; the booking itself goes
-through ``booking.book_appointment`` with the offer's idempotency key, so the exclusion
-constraints still decide and a claim sent twice books once.
+next runners in line, and time off removed is offered the same way (``offer_freed_span``).
+A claim locks the hold row, so of two runners claiming at once one books and the other
+finds it gone; the booking itself goes through ``booking.book_appointment`` with the
+offer's idempotency key, so the exclusion constraints still decide and a claim sent twice
+books once.
 """
 
 import secrets
