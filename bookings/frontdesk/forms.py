@@ -206,21 +206,22 @@ class BookForm(_TimedForm):
 
     def __init__(self, *args, therapist: Therapist | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if self.is_bound:
-            return
         if therapist is None:
-            # The clinic's usual booking chosen, every service still in the list.
-            usual = desk_queries.lengths_most_booked_first().values_list("pk", flat=True)
-            if self.initial.get("service_length") is None and (first := usual.first()):
-                self.initial["service_length"] = first
+            if not self.is_bound:
+                # The clinic's usual booking chosen, every service still in the list.
+                usual = desk_queries.lengths_most_booked_first().values_list("pk", flat=True)
+                if self.initial.get("service_length") is None and (first := usual.first()):
+                    self.initial["service_length"] = first
             return
-        # What this therapist offers, what they are booked for most first (and chosen).
+        # What this therapist offers, what they are booked for most first (and chosen); the
+        # same choices when the form comes back with an error.
         lengths = list(desk_queries.lengths_most_booked_first(therapist))
         if lengths:
             field = self.fields["service_length"]
             choices = [(length.pk, field.label_from_instance(length)) for length in lengths]
             field.widget = forms.RadioSelect(choices=choices)
-            self.initial.setdefault("service_length", lengths[0].pk)
+            if not self.is_bound:
+                self.initial.setdefault("service_length", lengths[0].pk)
 
     def clean(self) -> dict:
         data = super().clean()

@@ -189,6 +189,23 @@ def test_a_panel_booking_lands_on_the_day_highlighted_and_errors_stay_in_the_pan
     assert response["Location"].startswith(f"/staff/day/{MONDAY}/?highlight={appointment.pk}")
 
 
+def test_a_panel_refusal_comes_back_as_the_same_panel(desk, clinic):
+    """The panel's form posts with its therapist, so an error shows the same title and the
+    therapist's services as radios again, not the general form."""
+    opened = desk.get(reverse("staff:book"), {"therapist": clinic.ana.pk, "panel": 1}).text
+    action = re.search(r'<form method="post" action="([^"]+)"', opened)[1].replace("&amp;", "&")
+    assert action == f"/staff/book/?therapist={clinic.ana.pk}"
+
+    refused = desk.post(action, {"panel": "1", "client": "", "therapist": clinic.ana.pk})
+
+    assert refused.status_code == 422
+    assert "New booking with Ana Ortiz" in refused.text
+    assert re.findall(r'name="service_length" value="(\d+)"', refused.text) == [
+        str(clinic.length.pk)
+    ]
+    assert f'action="{action}"' in refused.text
+
+
 def test_live_client_search_finds_by_name_email_or_phone_in_fixed_queries(desk, clinic):
     make_client(
         first_name="Morgan", last_name="Lane", email="mo@example.com", phone="(404) 555-0101"
