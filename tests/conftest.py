@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from bookings.public import kept
-from clinic import page_cache
+from clinic import page_cache, ratelimit
 from clinic.models import ClinicProfile
 from tests import clock, factories
 from tests.helpers import StaffClient
@@ -49,6 +49,13 @@ def _run_number(request: pytest.FixtureRequest) -> int:
 def _no_kept_answers():
     # Kept booking pages live in process memory, across tests; each test starts without.
     kept.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit_sweep(monkeypatch):
+    # One post in a hundred also sweeps old rate-limit windows, one statement more
+    # (tests/clinic/test_ratelimit.py proves it): query counts must not depend on the dice.
+    monkeypatch.setattr(ratelimit.random, "random", lambda: 1.0)
 
 
 @pytest.fixture(scope="session", autouse=True)

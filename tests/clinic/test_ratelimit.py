@@ -75,3 +75,25 @@ def test_limited_view_answers_429_politely(rf, db):
     assert response.status_code == 429
     assert response["Retry-After"] == "600"
     assert b"Please wait a few minutes" in response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hit_that_sweeps_deletes_old_windows_in_one_more_statement(monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    old = timezone.now() - timedelta(days=2)
+    RateLimitWindow.objects.create(key="book:old", window_start=old, count=4)
+    RateLimitWindow.objects.create(key="book:recent", window_start=timezone.now(), count=1)
+
+    monkeypatch.setattr(ratelimit.random, "random", lambda: 1.0)  # no sweep this time
+    with CaptureQueriesContext(connection) as plain:
+        ratelimit.hit("book", "203.0.113.9", limit=3, window=WINDOW)
+    monkeypatch.setattr(ratelimit.random, "random", lambda: 0.0)  # the 1 in 100 that sweeps
+    with CaptureQueriesContext(connection) as sweeping:
+        ratelimit.hit("book", "203.0.113.9", limit=3, window=WINDOW)
+
+    assert len(plain) == 1 and len(sweeping) == 2
+    assert not RateLimitWindow.objects.filter(key="book:old").exists()
+    assert RateLimitWindow.objects.filter(key="book:recent").exists()
