@@ -51,7 +51,7 @@ from load import (
     recreate_database,
     serve,
     setup_django,
-    stop,
+    tear_down,
     with_database,
 )
 
@@ -214,12 +214,7 @@ def main() -> None:
         }
         print(json.dumps(result, indent=2))
     finally:
-        if process is not None:
-            stop(process)
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(url, create=False)
+        tear_down(process, url)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import pages
-from load import Http, recreate_database, serve, setup_django, sql, stop, with_database
+from load import Http, recreate_database, serve, setup_django, sql, tear_down, with_database
 
 DB_NAME = "clinic_bench_confirm"
 SERVER = {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "1", "LOG_LEVEL": "WARNING"}
@@ -112,12 +112,7 @@ def main() -> None:
             "postgres_ms": round(used(database, 0) + used(database, 1), 2),
         }))  # fmt: skip
     finally:
-        if process is not None:
-            stop(process)
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(url, create=False)
+        tear_down(process, url)
 
 
 if __name__ == "__main__":

@@ -165,6 +165,17 @@ def stop(process: subprocess.Popen, timeout: float = 20) -> None:
             process.wait()
 
 
+def tear_down(process: subprocess.Popen | None, url: str) -> None:
+    """Stop the bench's gunicorn (if it started), close this process's connections and drop
+    the bench's database."""
+    if process is not None:
+        stop(process)
+    from django.db import connections
+
+    connections.close_all()
+    recreate_database(url, create=False)
+
+
 def sql(url: str, query: str, params: tuple = ()) -> list[tuple]:
     """Return the rows of one statement run on the database at `url` (none for writes)."""
     import psycopg

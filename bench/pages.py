@@ -57,7 +57,7 @@ from load import (
     recreate_database,
     serve,
     setup_django,
-    stop,
+    tear_down,
     with_database,
 )
 
@@ -404,12 +404,7 @@ def main() -> None:
                         "warm": figures(hot), "cold": figures(first),
                     }))  # fmt: skip
     finally:
-        if process is not None:
-            stop(process)
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(url, create=False)
+        tear_down(process, url)
 
 
 if __name__ == "__main__":
