@@ -26,21 +26,19 @@ import time
 from pathlib import Path
 
 import pages
-from load import Http, recreate_database, serve, setup_django, sql, tear_down, with_database
+from load import (
+    Http,
+    forget_bench_bookings,
+    recreate_database,
+    serve,
+    setup_django,
+    tear_down,
+    with_database,
+)
 
 DB_NAME = "clinic_bench_confirm"
 SERVER = {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "1", "LOG_LEVEL": "WARNING"}
 WARM = 20
-# The bench's bookings (clients bench-...@example.com) and every row that refers to them.
-_REFERRING = """
-SELECT conrelid::regclass::text, a.attname FROM pg_constraint k
-  JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
- WHERE k.confrelid = 'bookings_appointment'::regclass AND k.contype = 'f'
-"""
-_BENCH_BOOKINGS = """
-SELECT a.id FROM bookings_appointment a JOIN bookings_client c ON c.id = a.client_id
- WHERE c.email LIKE 'bench-%%'
-"""
 
 
 def cpu_ticks(pid: str) -> tuple[int, int]:
@@ -59,13 +57,6 @@ def backends(database: str) -> list[str]:
         ["pgrep", "-f", f"postgres: .*{database}"], capture_output=True, text=True
     )
     return found.stdout.split()
-
-
-def forget_bench_bookings(url: str) -> None:
-    """Delete the bench's bookings and what refers to them, so their times are free again."""
-    for table, column in sql(url, _REFERRING):
-        sql(url, f"DELETE FROM {table} WHERE {column} IN ({_BENCH_BOOKINGS})")  # noqa: S608
-    sql(url, f"DELETE FROM bookings_appointment WHERE id IN ({_BENCH_BOOKINGS})")  # noqa: S608
 
 
 def main() -> None:

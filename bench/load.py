@@ -194,6 +194,26 @@ def free_booked_times(url: str) -> int:
     return len(rows)
 
 
+# The bookings the benches' runners made (booking_fields: clients bench-...@example.com; the
+# calendar's filler is filler@example.com, kept) and every row that refers to them.
+_REFERRING = """
+SELECT conrelid::regclass::text, a.attname FROM pg_constraint k
+  JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+ WHERE k.confrelid = 'bookings_appointment'::regclass AND k.contype = 'f'
+"""
+_BENCH_BOOKINGS = """
+SELECT a.id FROM bookings_appointment a JOIN bookings_client c ON c.id = a.client_id
+ WHERE c.email LIKE 'bench-%%'
+"""
+
+
+def forget_bench_bookings(url: str) -> None:
+    """Delete the bench's bookings and what refers to them, so their times are free again."""
+    for table, column in sql(url, _REFERRING):
+        sql(url, f"DELETE FROM {table} WHERE {column} IN ({_BENCH_BOOKINGS})")  # noqa: S608
+    sql(url, f"DELETE FROM bookings_appointment WHERE id IN ({_BENCH_BOOKINGS})")  # noqa: S608
+
+
 def booking_fields(page: str, n: int, tag: str) -> dict:
     """Return the details a runner types in, plus the form's CSRF token and idempotency key."""
     fields = dict(re.findall(r'name="(csrfmiddlewaretoken|key)" value="([^"]+)"', page))

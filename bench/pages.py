@@ -21,7 +21,9 @@ confirm POST (the complete booking; its form fetched untimed before the rounds).
   figures from rounds in which each kind in turn runs as a burst from 4 keep-alive clients
   at once (order rotated each round); throughput is a kind's requests over its bursts' wall
   time, with p50 and p95 in ms and the throughput ratio to ``/robots.txt``. Bookings go to
-  weeks 3 to 8, so they never change the week the time page shows. Cold figures: one
+  weeks 3 to 8, so they never change the week the time page shows; when the forms fetched
+  for them run out, the bench's bookings are deleted between bursts (untimed) and the
+  forms book again, so the confirm POST's bursts are as long as the others'. Cold figures: one
   client; before each request a write replaces the version of every day (an hours row
   saved unchanged), so each is the first view after a change.
 * ``scale`` (unless ``--no-scale``): therapists 4/8/20 x horizon 60/120/365 days x
@@ -54,6 +56,7 @@ from load import (
     Http,
     booking_fields,
     cookies_of,
+    forget_bench_bookings,
     recreate_database,
     serve,
     setup_django,
@@ -66,6 +69,9 @@ sys.path.insert(0, str(ROOT))
 DB_NAME = "clinic_bench_pages"
 SERVICE = "sports-massage-for-runners"
 CLIENTS = 4
+# Booking forms fetched for the confirm POST, each for its own free time in weeks 3 to 8
+# (about 210 are free): used in turn, then booked again after the bench's bookings go.
+FORMS = 192
 SERVER = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2", "LOG_LEVEL": "WARNING"}
 KINDS = ["trivial", "time, one therapist", "time, any", "fragment", "details", "confirm POST"]
 GOALS = {"time, one therapist": 0.3, "time, any": 0.3, "fragment": 0.5, "confirm POST": 0.15}
@@ -147,7 +153,7 @@ def _bench_client() -> int:
     from bookings.models import Client
 
     client, _ = Client.objects.get_or_create(
-        email="bench-filler@example.com", defaults={"first_name": "Bench", "last_name": "Filler"}
+        email="filler@example.com", defaults={"first_name": "Bench", "last_name": "Filler"}
     )
     return client.pk
 
@@ -275,14 +281,24 @@ def _timed(http: Http, method: str, target: str, ip: str, expect: int, **kw) -> 
 
 
 def warm(
-    base: str, gets: dict[str, str], forms: list[tuple], rounds: int, burst: int = 8
+    base: str,
+    gets: dict[str, str],
+    forms: list[tuple],
+    rounds: int,
+    burst: int = 8,
+    url: str = "",
 ) -> dict[str, dict]:
     """Run `rounds` rounds; in each, every kind in turn (rotated) as a burst of `burst`
     requests per client from CLIENTS keep-alive clients at once. Return each kind's
-    latencies and the wall time its bursts took (throughput: requests / that time)."""
+    latencies and the wall time its bursts took (throughput: requests / that time).
+
+    The confirm POST's bursts are as long as the others' (a short burst is mostly its
+    slowest client): when fewer `forms` are left than a burst takes, the bench's bookings
+    are deleted (untimed, on the database at `url`) and the same forms book again.
+    """
     kinds = [*gets, *(["confirm POST"] if forms else [])]
     out = {kind: {"latencies": [], "seconds": 0.0} for kind in kinds}
-    forms, local = list(forms), threading.local()
+    unused, local = list(forms), threading.local()
 
     def client(kind: str, mine: list[tuple]) -> list[float]:
         if not hasattr(local, "http"):
@@ -298,12 +314,12 @@ def warm(
     with ThreadPoolExecutor(CLIENTS) as pool:
         for n in range(rounds):
             for kind in kinds[n % len(kinds) :] + kinds[: n % len(kinds)]:
+                shares = [[] for _ in range(CLIENTS)]
                 if kind == "confirm POST":
-                    shares = [
-                        [forms.pop() for _ in range(min(2, len(forms)))] for _ in range(CLIENTS)
-                    ]
-                else:
-                    shares = [[] for _ in range(CLIENTS)]
+                    if len(unused) < burst * CLIENTS:
+                        forget_bench_bookings(url)
+                        unused = list(forms)
+                    shares = [[unused.pop() for _ in range(burst)] for _ in range(CLIENTS)]
                 started = time.perf_counter()
                 done = list(pool.map(client, [kind] * CLIENTS, shares))
                 out[kind]["seconds"] += time.perf_counter() - started
@@ -376,9 +392,9 @@ def main() -> None:
         copy_appointments(two_thirds_booked(plan))
         process, base = serve(url, log, **SERVER)
         gets = targets(plan)
-        forms = confirm_forms(base, plan, args.rounds * CLIENTS)
+        forms = confirm_forms(base, plan, FORMS)
         warm(base, gets, [], 3)  # every worker past its first request
-        latencies = warm(base, gets, forms, args.rounds)
+        latencies = warm(base, gets, forms, args.rounds, url=url)
         print(json.dumps({"run": "pages", "state": "warm", "figures": figures(latencies)}))
         kinds = [k for k in KINDS if k != "confirm POST"]
         latencies = cold(base, url, gets, kinds, args.cold_rounds)
