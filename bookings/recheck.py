@@ -121,18 +121,35 @@ def refuse_if_blocked(*, therapist_id: int, start: datetime, end: datetime) -> T
 
     Holds a share lock on the therapist row until the transaction ends: block_time() takes
     an update lock on it, so a block committed before this point is visible here, and one
-    started after it waits for this booking and then sees it.
+    started after it waits for this booking and then sees it. The time off is a statement
+    of its own, after the lock: one that waited for the lock still reads with the snapshot
+    it started with, which misses a block committed while it waited.
     """
-    # With the sign-in email the notices fall back on, so they read nothing more.
-    sql = f"""
-    SELECT t.*, u.email AS sign_in_email FROM {Therapist._meta.db_table} t
-      LEFT JOIN {get_user_model()._meta.db_table} u ON u.id = t.user_id
-     WHERE t.id = %s FOR SHARE OF t
-    """  # noqa: S608 - the table names only
-    [therapist] = Therapist.objects.raw(sql, [therapist_id])
-    if TimeOff.objects.filter(therapist_id=therapist_id, start__lt=end, end__gt=start).exists():
+    fields = [f.attname for f in Therapist._meta.concrete_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_THERAPIST_SQL, [therapist_id])
+        *row, sign_in_email = cursor.fetchone()
+        cursor.execute(_BLOCKED_SQL, [therapist_id, end, start])
+        blocked = cursor.fetchone() is not None
+    if blocked:
         raise SlotTaken("Sorry, that time has just been blocked. Please choose another.")
+    therapist = Therapist.from_db(connection.alias, fields, row)
+    therapist.sign_in_email = sign_in_email  # the notices fall back on it and read no more
     return therapist
+
+
+# Plain statements, not querysets: the booking transaction runs them every time, and
+# building the ORM's versions cost more than the reads themselves.
+_LOCK_THERAPIST_SQL = f"""
+SELECT {", ".join(f"t.{f.column}" for f in Therapist._meta.concrete_fields)}, u.email
+  FROM {Therapist._meta.db_table} t
+  LEFT JOIN {get_user_model()._meta.db_table} u ON u.id = t.user_id
+ WHERE t.id = %s FOR SHARE OF t
+"""  # noqa: S608 - the table and column names only
+_BLOCKED_SQL = f"""
+SELECT 1 FROM {TimeOff._meta.db_table}
+ WHERE therapist_id = %s AND start < %s AND "end" > %s LIMIT 1
+"""  # noqa: S608 - the table name only
 
 
 def refuse_if_fully_booked(

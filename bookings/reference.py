@@ -140,13 +140,16 @@ class Reference:
     def therapist(self, slug: str, service_id: int) -> tuple[Therapist | None, Therapist | None]:
         """Return (the active therapist `slug` if they offer the service, else None; the
         active therapist `slug` whatever they offer, read only when the first is None)."""
-        named = Therapist.objects.active().filter(slug=slug)
+        # The querysets are built only on a miss: building one costs more than a kept read.
         offering = self._get(
-            ("offering", slug, service_id), lambda: named.offering(service_id).first()
+            ("offering", slug, service_id),
+            lambda: Therapist.objects.active().filter(slug=slug).offering(service_id).first(),
         )
         if offering is not None:
             return offering, offering
-        return None, self._get(("therapist", slug), named.first)
+        return None, self._get(
+            ("therapist", slug), lambda: Therapist.objects.active().filter(slug=slug).first()
+        )
 
 
 def _clinic_with_hours() -> ClinicProfile:
