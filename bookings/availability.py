@@ -321,13 +321,10 @@ class _Index:
         self.dated = {key: tuple(sorted(rows)) for key, rows in dated.items()}
         self.closures = frozenset(schedule.closures)
         self.counts = schedule.sessions_per_day
-        therapist, room = attrgetter("therapist_id"), attrgetter("room_id")
+        therapist = attrgetter("therapist_id")
         self.time_off = _group(schedule.time_off, therapist)
         self.busy = _group(schedule.busy, therapist)
-        room_busy = _group(schedule.room_busy, room)
-        # No service (working time only): no room is looked at.
-        suitable = sorted(r.room_id for r in schedule.rooms if service_id in r.service_ids)
-        self.rooms = [(room_id, room_busy.get(room_id, _EMPTY)) for room_id in suitable]
+        self.rooms = Rooms(schedule, service_id)
 
     def hours(self, therapist_id: int, day: date) -> tuple[tuple[time, time], ...]:
         """Return the day's wall-clock working intervals for the therapist."""
@@ -335,14 +332,24 @@ class _Index:
             return self.dated[therapist_id, day]
         return self.weekly.get((therapist_id, day.weekday()), ())
 
-    def room_windows(self, hull: tuple[datetime, datetime], request: ServiceRequest) -> _Windows:
-        """Return the starts within ``hull`` for which at least one suitable room is free."""
-        before, after = request.buffer_before, request.length + request.buffer_after
-        return _union(sorted(r for _, tl in self.rooms for r in tl.allowed([hull], before, after)))
 
-    def free_room(self, footprint: Span) -> int | None:
-        """Return the lowest suitable room id free for the whole footprint."""
-        return next((rid for rid, tl in self.rooms if not tl.overlaps(footprint)), None)
+class Rooms:
+    """The rooms that suit one service, each with its busy time in a schedule."""
+
+    def __init__(self, schedule: Schedule, service_id: int | None) -> None:
+        busy = _group(schedule.room_busy, attrgetter("room_id"))
+        # No service (working time only): no room is looked at.
+        suitable = sorted(r.room_id for r in schedule.rooms if service_id in r.service_ids)
+        self._rooms = [(room_id, busy.get(room_id, _EMPTY)) for room_id in suitable]
+
+    def windows(self, hull: tuple[datetime, datetime], request: ServiceRequest) -> _Windows:
+        """Return the starts within ``hull`` for which at least one room is free."""
+        before, after = request.buffer_before, request.length + request.buffer_after
+        return _union(sorted(r for _, tl in self._rooms for r in tl.allowed([hull], before, after)))
+
+    def free_for(self, footprint: Span) -> int | None:
+        """Return the lowest room id free for the whole footprint."""
+        return next((rid for rid, tl in self._rooms if not tl.overlaps(footprint)), None)
 
 
 def _group(
@@ -597,7 +604,7 @@ def _free_days(
         # ...at least one suitable room is free for its buffered footprint (the same for every
         # therapist, so worked out once over the day)...
         hull = (min(w[0][0] for w in shifts.values()), max(w[-1][1] for w in shifts.values()))
-        rooms = index.room_windows(hull, request)
+        rooms = index.rooms.windows(hull, request)
         shifts = {key: _intersect(found, rooms) for key, found in shifts.items()}
         windows = {}
         for tid, key in hours.items():
@@ -641,4 +648,4 @@ def working_time(
 
 def pick_room(schedule: Schedule, request: ServiceRequest, start: datetime) -> int | None:
     """Return the lowest-id room that suits the service and is free for the buffered interval."""
-    return _Index(schedule, request.service_id).free_room(request.footprint(start))
+    return Rooms(schedule, request.service_id).free_for(request.footprint(start))

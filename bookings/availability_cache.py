@@ -17,8 +17,12 @@ buffers and the policy's step and daily cap, read by the request anyway.
 
 The tokens are read in one query before the schedule, so an answer is never older than the
 tokens it is kept under (it may be newer, which is harmless). A stale offer lasts no longer
-than a write's commit; the booking re-checks against the database (``recheck.confirm_offer``)
-and the exclusion constraints still decide every race.
+than a write's commit. A booking's re-check (``recheck.confirm_offer``) asks ``bookable``
+first, with versions read in its own request: a kept day answers it as a fresh run of the
+engine would have when they were read, with the room the engine would pick (each kept day
+keeps its rooms' busy time too); a refusal is always worked out in the database. In the
+booking's transaction the therapist's lock and its time-off check, the daily cap's lock and
+the exclusion constraints still decide every race.
 """
 
 from bisect import bisect_left, bisect_right
@@ -72,11 +76,14 @@ class Store[V]:
 
 
 _store: Store[tuple[engine.AssignedSlot, ...]] = Store(MAX_ENTRIES)
+# The rooms of each kept day, with their busy time: where a booking of a kept start goes.
+_rooms: Store[engine.Rooms] = Store(MAX_ENTRIES)
 
 
 def clear() -> None:
     """Forget every kept day of this process (benchmarks measure cold pages with it)."""
     _store.clear()
+    _rooms.clear()
 
 
 def _touched(day: date) -> tuple[date, date]:
@@ -206,6 +213,42 @@ def offered(
     return out
 
 
+def bookable(
+    *,
+    service_length: ServiceLength,
+    policy: BookingPolicy,
+    now: datetime,
+    start: datetime,
+    therapist: Therapist | None = None,
+    versions: Versions | None = None,
+) -> tuple[int, int] | None:
+    """Return (therapist id, room id) for `start` if it is offered now: the therapist
+    ``offered`` names and the room the engine would give (``engine.pick_room``). None if it
+    is not offered, or its day's rooms are no longer kept: ask the database then.
+
+    The day's versions are read now (one query; a second if the day is not kept), unless
+    `versions` read earlier in the request cover it: the answer is then as fresh as they are.
+    """
+    day = clock.local(start).date()
+    if versions is None or not versions.covers(day, day + DAY):
+        versions = Versions(day, day + DAY)
+    slots = offered(
+        service_length=service_length,
+        policy=policy,
+        now=now,
+        start_date=day,
+        end_date=day + DAY,
+        therapist=therapist,
+        versions=versions,
+    )
+    therapist_id = next((slot.therapist_id for slot in slots if slot.start == start), None)
+    rooms = _rooms.get((*_scope(service_length, policy), day, versions.of(day)))
+    if therapist_id is None or rooms is None:
+        return None
+    room_id = rooms.free_for(queries.service_request(service_length).footprint(start))
+    return None if room_id is None else (therapist_id, room_id)
+
+
 def _within(
     slots: tuple[engine.AssignedSlot, ...],
     earliest: datetime,
@@ -269,6 +312,9 @@ def _compute(
         answers[tid] = [engine.AssignedSlot(start, tid) for start in starts]
     if therapist is not None:
         answers.setdefault(therapist.pk, [])
+    rooms = engine.Rooms(schedule, length.service_id)  # the same for each of the days
+    for day in days:
+        _rooms.put((*scope, day, versions.of(day)), rooms)
     out = {}
     for who, slots in answers.items():
         for day, found in _split(slots, days, tz):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from bookings import clock, inserts, outbox, phones, queries, race, tasks
 from bookings.attendance import set_status, undo_status
+from bookings.availability_cache import Versions
 from bookings.errors import BookingError, ChangeNotAllowed, FullyBooked, Offer, SlotTaken
 from bookings.models import (
     Appointment,
@@ -174,6 +175,7 @@ def book_appointment(
     race_date: date | None = None,
     go_ahead: race.GoAhead | None = None,
     tell_staff: bool = True,
+    versions: Versions | None = None,
 ) -> Booked:
     """Book `client` in at `start`; a repeated `key` returns the first booking unchanged.
 
@@ -185,7 +187,9 @@ def book_appointment(
     otherwise, as ``book_at_desk`` does). With the runner's `race_date`, a session inside
     a timing rule raises ``race.TimingAdvice`` unless `go_ahead` (staff: with a reason); the
     history records that they went ahead. A runner's online booking tells the staff unless
-    not `tell_staff` (a training block tells them once for all its sessions).
+    not `tell_staff` (a training block tells them once for all its sessions). `versions`
+    are the availability versions the request read, if it did (the re-check of a day this
+    process keeps then reads nothing).
     """
     policy = _as_applies(policy or BookingPolicy.load(), by)
     advised = race.check_timing(
@@ -194,7 +198,12 @@ def book_appointment(
     try:
         check_policy(start, now=now, policy=policy)
         therapist_id, room_id = confirm_offer(
-            service_length=service_length, start=start, therapist=therapist, now=now, policy=policy
+            service_length=service_length,
+            start=start,
+            therapist=therapist,
+            now=now,
+            policy=policy,
+            versions=versions,
         )
     except SlotTaken:
         # A repeat (a double click, a reload of the answer): the same submission took this

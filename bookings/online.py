@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings import booking, consent, race
+from bookings.availability_cache import Versions
 from bookings.booking import ClientDetails
 from bookings.models import (
     Appointment,
@@ -73,11 +74,12 @@ def book_online(
     policy: BookingPolicy | None = None,
     race_date: date | None = None,
     go_ahead: race.GoAhead | None = None,
+    versions: Versions | None = None,
 ) -> booking.Booked:
     """Book a runner in from the public form; a lost race raises SlotTaken, writing nothing.
 
     The client (found or new) and the consent to the terms are written in the booking's
-    own transaction.
+    own transaction. `versions`: the availability versions the request read.
     """
     return booking.book_appointment(
         client=details,
@@ -90,6 +92,7 @@ def book_online(
         terms=consent.TERMS_VERSION,
         race_date=race_date,
         go_ahead=go_ahead,
+        versions=versions,
     )
 
 

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from bookings import clock, queries
+from bookings import availability_cache, clock, queries
 from bookings.errors import BookingError, FullyBooked, Offer, SlotTaken
 from bookings.models import Appointment, BookingPolicy, Room, Therapist, TimeOff
 from bookings.rules import fully_booked
@@ -53,8 +53,25 @@ def confirm_offer(
     now: datetime,
     policy: BookingPolicy,
     ignoring: Appointment | None = None,
+    versions: availability_cache.Versions | None = None,
 ) -> tuple[int, int]:
-    """Return (therapist id, room id) for a bookable `start`, or raise SlotTaken."""
+    """Return (therapist id, room id) for a bookable `start`, or raise SlotTaken.
+
+    A start this process has kept, under the versions read now (or the `versions` the
+    request read), needs no run of the engine; a refusal always comes from the database,
+    with its reason and the nearest free times.
+    """
+    if ignoring is None and (
+        kept := availability_cache.bookable(
+            service_length=service_length,
+            policy=policy,
+            now=now,
+            start=start,
+            therapist=therapist,
+            versions=versions,
+        )
+    ):
+        return kept
     day = timezone.localtime(start).date()
     found = queries.available_slots(
         service_length=service_length,

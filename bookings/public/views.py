@@ -333,6 +333,7 @@ def _book(
             # Only a session the advice covers is checked again (its rules read afresh).
             race_date=context.get("race_date"),
             go_ahead=context.get("go_ahead"),
+            versions=getattr(request, "availability_versions", None),
         )
     except race.TimingAdvice as advice:
         # The rules may have changed since the page was read: show the ones that applied.

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookings import availability_cache, booking, queries
+from bookings import availability_cache, booking, queries, recheck
 from bookings.models import (
     Appointment,
     AvailabilityVersion,
@@ -82,6 +82,27 @@ def afresh(length, now, first, end, therapist=None) -> list[tuple[datetime, int]
     if therapist is None:
         return [(slot.start, slot.therapist_id) for slot in found.any_therapist]
     return [(start, therapist.pk) for start in found.by_therapist.get(therapist.pk, [])]
+
+
+def where(length, now, start, therapist=None) -> tuple[int, int] | None:
+    """Return (therapist id, room id) a booking at `start` gets, computed afresh (None: not
+    bookable), as the booking's re-check did before it asked the kept days."""
+    day = start.astimezone(NY).date()
+    found = queries.available_slots(
+        service_length=length, policy=BookingPolicy.load(), now=now,
+        start_date=day, end_date=day + timedelta(days=1),
+        therapists=None if therapist is None else [therapist],
+    )  # fmt: skip
+    who = next((o.therapist_id for o in found.offers(therapist) if o.start == start), None)
+    room = found.room_for(start) if who is not None else None
+    return None if room is None else (who, room)
+
+
+def kept_where(length, now, start, therapist=None) -> tuple[int, int] | None:
+    return availability_cache.bookable(
+        service_length=length, policy=BookingPolicy.load(), now=now, start=start,
+        therapist=therapist,
+    )  # fmt: skip
 
 
 def versions() -> dict[date, str]:
@@ -184,6 +205,52 @@ def test_a_range_wholly_past_the_horizon_holds_until_its_first_day_comes_within_
     steady = availability_cache.Steady()
     assert cached(clinic["length"], NOW, beyond, beyond + timedelta(days=1), steady=steady) == []
     assert steady.until == at(beyond, "00:00") - timedelta(days=30)
+
+
+def test_a_bookings_recheck_of_a_kept_day_reads_only_the_versions(clinic):
+    length, ten = clinic["length"], at(TOMORROW, "10:00")
+    cached(length, NOW, TOMORROW, TOMORROW + timedelta(days=1))  # the time page kept the day
+
+    with CaptureQueriesContext(connection) as checked:
+        kept = recheck.confirm_offer(
+            service_length=length, start=ten, therapist=None, now=NOW, policy=clinic["policy"]
+        )
+
+    [read] = [q["sql"] for q in checked]  # the versions, not the schedule
+    assert "bookings_availabilityversion" in read and "bookings_weeklyhours" not in read
+    assert kept == where(length, NOW, ten) == (clinic["therapists"][0].pk, clinic["rooms"][0].pk)
+
+
+def test_a_recheck_after_a_write_to_the_day_sees_the_write(clinic):
+    length, (maya, lee), (first_room, second_room) = (
+        clinic["length"], clinic["therapists"], clinic["rooms"]
+    )  # fmt: skip
+    ten = at(TOMORROW, "10:00")
+    assert kept_where(length, NOW, ten, maya) == (maya.pk, first_room.pk)  # kept
+    make_appointment(therapist=lee, room=first_room, start=ten)  # the room goes to another
+
+    assert kept_where(length, NOW, ten, maya) == (maya.pk, second_room.pk)
+    make_appointment(therapist=maya, room=second_room, start=ten)
+    assert kept_where(length, NOW, ten, maya) is None
+    with pytest.raises(booking.SlotTaken) as taken:  # a refusal comes from the database
+        recheck.confirm_offer(
+            service_length=length, start=ten, therapist=maya, now=NOW, policy=clinic["policy"]
+        )
+    assert taken.value.alternatives
+
+
+def test_a_day_whose_rooms_are_no_longer_kept_is_checked_in_the_database(clinic):
+    length, ten = clinic["length"], at(TOMORROW, "10:00")
+    cached(length, NOW, TOMORROW, TOMORROW + timedelta(days=1))
+    availability_cache._rooms.clear()  # pushed out by newer days
+
+    assert kept_where(length, NOW, ten) is None
+    with CaptureQueriesContext(connection) as checked:
+        found = recheck.confirm_offer(
+            service_length=length, start=ten, therapist=None, now=NOW, policy=clinic["policy"]
+        )
+    assert found == where(length, NOW, ten)
+    assert len(checked) == 2  # the versions, then the schedule
 
 
 def test_a_rolled_back_booking_leaves_the_kept_days_true(clinic):
@@ -393,6 +460,14 @@ def test_the_kept_answer_is_always_the_fresh_one(clinic, admin_user, steps):
                 assert afresh(world.length, just_before, first, end, therapist) == expected
             # ...and again from memory, after the comparison filled it.
             assert cached(world.length, world.now, first, end, therapist) == expected
+            # A booking's re-check from memory names the same therapist and room, for
+            # offered starts and others (a start a quarter-hour off, the first one taken).
+            starts = [start for start, _ in expected[:: max(1, len(expected) // 3)]]
+            starts += [start + timedelta(minutes=7) for start in starts[:1]]
+            starts += [_quarter(day, 40)]
+            for start in starts:
+                fresh = where(world.length, world.now, start, therapist)
+                assert kept_where(world.length, world.now, start, therapist) == fresh
         transaction.set_rollback(True)  # each example starts from the same clinic
 
 

@@ -62,6 +62,36 @@ def test_the_confirm_step_books_within_its_query_budget(
     assert appointment.consents.count() == 1
 
 
+def test_a_confirm_rechecks_a_kept_day_without_the_schedule_query(
+    clinic, cold, django_assert_max_num_queries
+):
+    """The details page kept the day (its free times), under the versions the confirm reads
+    anyway: the re-check needs neither the schedule query nor a read of its own. After a
+    write to the day (a booking by someone else), the re-check reads the schedule again."""
+
+    def confirmed(**fields) -> list[str]:
+        runner = Client()
+        assert runner.get(details_path(clinic, start=fields["start"])).status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            assert confirm(runner, clinic, **fields).status_code == 303
+        return [q["sql"] for q in queries]
+
+    kept = confirmed(start=TUESDAY_10, email="a@example.com")
+    runner = Client()  # a second runner fetches a form for 14:00, then someone books 12:00
+    assert runner.get(details_path(clinic, start=TUESDAY_10.replace(hour=14))).status_code == 200
+    confirmed(start=TUESDAY_10.replace(hour=12), email="b@example.com")
+    with CaptureQueriesContext(connection) as changed:
+        response = confirm(runner, clinic, start=TUESDAY_10.replace(hour=14), email="c@example.com")
+
+    assert response.status_code == 303
+    schedule = [sql for sql in kept if "bookings_weeklyhours" in sql]
+    assert schedule == []
+    assert len(kept) == CONFIRM_BUDGET - 3
+    assert len([q for q in changed if "bookings_weeklyhours" in q["sql"]]) == 1
+    assert len(changed) <= CONFIRM_BUDGET
+    assert Appointment.objects.count() == 3
+
+
 def test_a_kept_time_page_and_its_days_times_are_one_read_each(
     client, clinic, django_assert_num_queries, monkeypatch
 ):
