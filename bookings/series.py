@@ -23,6 +23,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from bookings import booking, clock, outbox, race
+from bookings.availability_cache import Versions
 from bookings.errors import BookingError, Offer, SlotTaken
 from bookings.models import Appointment, BookingPolicy, Client, Series, Therapist
 from bookings.recheck import confirm_offer
@@ -119,6 +120,8 @@ def plan_series(
     check_shape(start, every_weeks=every_weeks, count=count, now=now, policy=policy)
     starts = occurrence_starts(start, every_weeks=every_weeks, count=count)
     days = {clock.local(moment).date() for moment in starts}
+    # Every week's versions in one read: weeks this process keeps need no query of their own.
+    versions = Versions(min(days), max(days) + timedelta(days=1))
     plan = []
     for number, moment in enumerate(starts, start=1):
         try:
@@ -129,6 +132,7 @@ def plan_series(
                 therapist=therapist,
                 now=now,
                 policy=policy,
+                versions=versions,
             )
         except SlotTaken as refused:
             own_day = clock.local(moment).date()

@@ -9,9 +9,11 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 
-from bookings import booking, emails, outbox, recheck, series
+from bookings import availability_cache, booking, emails, outbox, recheck, series
 from bookings.models import Appointment, AppointmentChange, BookingPolicy, ClientMessage, Series
 from tests.factories import (
     make_appointment,
@@ -65,6 +67,24 @@ def take(clinic, start, therapist="maya"):
     return make_appointment(
         therapist=clinic[therapist], room=clinic["rooms"][0], start=start, length=clinic["length"]
     )
+
+
+def test_a_plan_reads_every_weeks_versions_once(clinic):
+    """A week this process keeps is checked from memory; one it does not costs its
+    schedule query, once."""
+    policy, maya = BookingPolicy.load(), clinic["maya"]
+    args = dict(service_length=clinic["length"], start=TUESDAY_10, therapist=maya, every_weeks=1,
+                count=6, now=NOW, policy=policy)  # fmt: skip
+    availability_cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        first = series.plan_series(**args)
+    with CaptureQueriesContext(connection) as warm:
+        again = series.plan_series(**args)
+
+    assert len(cold) == 1 + 6  # the versions of all six weeks, then each week's schedule
+    assert len(warm) == 1
+    assert first == again
+    assert all(occurrence.free for occurrence in first)
 
 
 def test_occurrences_keep_the_wall_time_across_the_dst_change():
