@@ -439,8 +439,9 @@ def _as_slot_taken(
 def _insert_booking(
     new: _NewBooking, *, therapist_id: int, room_id: int, policy: BookingPolicy, now: datetime
 ) -> tuple[Appointment, str | None]:
-    """Write the client (if new), the appointment, its history, manage link, consent and
-    emails in one transaction: the rows after the appointment in one statement."""
+    """Write the client (if new), the appointment, its history, manage link, consent,
+    emails and their delivery jobs in one transaction: the appointment and every row after
+    it in one statement."""
     with transaction.atomic():
         client = _client_for(new.client)
         end = new.start + timedelta(minutes=new.service_length.minutes)
@@ -448,7 +449,7 @@ def _insert_booking(
         refuse_if_fully_booked(
             therapist_id=therapist_id, start=new.start, policy=policy, therapist=held
         )
-        appointment = Appointment.objects.create(
+        appointment = Appointment(
             client=client,
             therapist_id=therapist_id,
             room_id=room_id,
@@ -462,14 +463,16 @@ def _insert_booking(
             created_by=new.by,
             updated_by=new.by,
         )
+        appointment.fill_times()  # what its save() would do; it is written with the rest
         appointment.therapist = held  # read with the lock: the notices need no second read
         rows: list = [
+            appointment,
             AppointmentChange(
                 appointment=appointment,
                 by=new.by,
                 action=Action.BOOKED,
                 details={"start": clock.moment(new.start), "therapist_id": therapist_id},
-            )
+            ),
         ]
         # A fresh row per attempt: a retry after a lost room must not reuse a saved one.
         rows += [
@@ -504,8 +507,9 @@ def _insert_booking(
             confirm=new.notify,
             online=new.by is None and new.tell_staff,
         )
-        inserts.insert_together([*rows, *owed])
-        outbox.enqueue_saved(owed)
+        deliveries = outbox.Deliveries(owed)
+        inserts.insert_together([*rows, *owed, *deliveries.rows])
+        deliveries.queued()
     return appointment, token
 
 

@@ -16,9 +16,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import JSONArray, JSONObject
 from django.utils import timezone
 
 from bookings import emails, nudge_times
+from bookings.inserts import IdOf
 from bookings.models import Appointment, BookingPolicy, ClientMessage, Therapist
 from bookings.models.appointments import DETAILS as APPOINTMENT_DETAILS
 
@@ -47,39 +49,69 @@ def _enqueue(message: ClientMessage) -> None:
 
 
 def _enqueue_together(messages: list[ClientMessage]) -> bool:
-    """Queue the deliveries of `messages` in one INSERT; return False if the task backend
-    is not django-tasks-db's (then nothing was queued).
-
-    The rows are the ones ``DatabaseBackend.enqueue`` writes one at a time (the same
-    validation, ids, fields, the "no delay" date its pre_save handler would set, and the
-    ``task_enqueued`` signal), in the caller's transaction.
-    """
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.compat import normalize_json, task_enqueued
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
-    tasks = [_task_for(message) for message in messages]
-    backend = tasks[0].get_backend()
-    if not isinstance(backend, DatabaseBackend):
+    """Queue the deliveries of saved `messages` in one INSERT; return False if the task
+    backend is not django-tasks-db's (then nothing was queued)."""
+    deliveries = Deliveries(messages)
+    if not deliveries.rows:
         return False
-    rows = []
-    for task, message in zip(tasks, messages, strict=True):
-        backend.validate_task(task)
-        rows.append(
-            DBTaskResult(
-                id=backend._get_id(),
-                args_kwargs=normalize_json({"args": [message.pk], "kwargs": {}}),
-                priority=task.priority,
-                task_path=task.module_path,
-                queue_name=task.queue_name,
-                run_after=task.run_after or get_date_max(),
-                backend_name=backend.alias,
-            )
-        )
-    DBTaskResult.objects.bulk_create(rows)
-    for row in rows:
-        task_enqueued.send(type(backend), task_result=row.task_result)
+    type(deliveries.rows[0]).objects.bulk_create(deliveries.rows)  # the backend's model
+    deliveries.queued()
     return True
+
+
+class Deliveries:
+    """The delivery jobs of `messages`: the rows ``DatabaseBackend.enqueue`` writes one at a
+    time (the same validation, ids, fields, and the "no delay" date its pre_save handler
+    would set), ready to insert together, in the caller's transaction.
+
+    For unsaved messages, each job's argument is ``inserts.IdOf`` its message: insert the
+    jobs after their messages in one ``inserts.insert_together`` (a booking's rows, its
+    emails and their jobs are one statement). Then call ``queued``. With another task
+    backend there are no `rows`, and ``queued`` enqueues each saved message its own way.
+    """
+
+    def __init__(self, messages: list[ClientMessage]) -> None:
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_db.compat import normalize_json
+        from django_tasks_db.models import DBTaskResult, get_date_max
+
+        self.messages, self.rows = messages, []
+        tasks = [_task_for(message) for message in messages]
+        backend = tasks[0].get_backend() if tasks else None
+        if not isinstance(backend, DatabaseBackend):
+            return
+        self._sender = type(backend)
+        for task, message in zip(tasks, messages, strict=True):
+            backend.validate_task(task)
+            args = (
+                JSONObject(args=JSONArray(IdOf(message)), kwargs=JSONObject())
+                if message.pk is None
+                else normalize_json({"args": [message.pk], "kwargs": {}})
+            )
+            self.rows.append(
+                DBTaskResult(
+                    id=backend._get_id(),
+                    args_kwargs=args,
+                    priority=task.priority,
+                    task_path=task.module_path,
+                    queue_name=task.queue_name,
+                    run_after=task.run_after or get_date_max(),
+                    backend_name=backend.alias,
+                )
+            )
+
+    def queued(self) -> None:
+        """Once the messages (and the jobs) are written: the ``task_enqueued`` signal for
+        each job; without jobs, each message enqueued on its own."""
+        from django_tasks_db.compat import task_enqueued
+
+        if not self.rows:
+            for message in self.messages:
+                _enqueue(message)
+            return
+        for row, message in zip(self.rows, self.messages, strict=True):
+            row.args_kwargs = {"args": [message.pk], "kwargs": {}}  # as the INSERT wrote it
+            task_enqueued.send(self._sender, task_result=row.task_result)
 
 
 def queue(

@@ -415,7 +415,7 @@ def test_inserts_racing_on_the_same_therapist_end_in_one_booking_and_one_taken(m
     assert Appointment.objects.count() == 1
 
 
-def test_a_bookings_deliveries_are_queued_in_one_insert_each_for_its_message(clinic):
+def test_a_bookings_deliveries_are_written_with_it_in_one_insert_each_for_its_message(clinic):
     from django.tasks.signals import task_enqueued
     from django.test.utils import CaptureQueriesContext
 
@@ -431,8 +431,10 @@ def test_a_bookings_deliveries_are_queued_in_one_insert_each_for_its_message(cli
     finally:
         task_enqueued.disconnect(heard)
 
-    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "django_tasks_database')]
-    assert len(inserts) == 1
+    # The appointment, its rows, its emails and their jobs: one statement.
+    [insert] = [q["sql"] for q in queries if '"bookings_appointment" (' in q["sql"]]
+    assert insert.startswith('WITH r0 AS (INSERT INTO "bookings_appointment"')
+    assert insert.count('INSERT INTO "django_tasks_database_dbtaskresult"') == len(enqueued) == 2
     messages = {m.pk: m for m in booked.appointment.messages.all()}
     tasks = list(DBTaskResult.objects.all())
     assert sorted(t.args_kwargs["args"][0] for t in tasks) == sorted(messages)
