@@ -5,7 +5,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.models import Session
 from django.db import connection, transaction
+from django.utils import timezone
 
 from clinic import ratelimit
 from clinic.models import RateLimitWindow
@@ -61,3 +63,21 @@ def test_refreshing_a_session_that_is_gone_says_so():
 
     with pytest.raises(UpdateError):
         session.save()
+
+
+@pytest.mark.django_db
+def test_a_session_is_read_in_one_statement_and_an_expired_one_is_forgotten(
+    django_assert_num_queries,
+):
+    session = SessionStore()
+    session["seen"] = 1
+    session.create()
+    with django_assert_num_queries(1):
+        assert SessionStore(session.session_key).load() == {"seen": 1}
+
+    Session.objects.filter(pk=session.session_key).update(expire_date=timezone.now())
+    expired = SessionStore(session.session_key)
+    assert expired.load() == {}
+    assert expired.session_key is None  # a new one is made if anything is stored
+    with django_assert_num_queries(0):  # no key (or a malformed one): nothing to read
+        assert SessionStore("short").load() == {}
