@@ -221,6 +221,8 @@ def targets(plan: dict) -> dict[str, str]:
 
     length, therapist = plan["length"], plan["therapists"][0]
     day = timezone.localdate() + timedelta(days=2)
+    if day.weekday() == 6:  # nobody works on Sundays
+        day += timedelta(days=1)
     found = availability_cache.offered(
         service_length=length, policy=BookingPolicy.load(), now=timezone.now(),
         start_date=day, end_date=day + timedelta(days=1), therapist=therapist,

@@ -1,19 +1,22 @@
 """New rows of several models written in one statement: one round trip, not one per row.
 
-Django compiles each row's INSERT (defaults, field conversions and ``auto_now_add`` as
-``bulk_create`` applies them) and the INSERTs are chained as data-modifying CTEs, which
-PostgreSQL runs as a single statement: every row goes in or none does. A row may point at
-another row of the same call that comes before it: a foreign key to it (an appointment and
-its history), or ``IdOf(row)`` inside a value (a delivery job's arguments naming its
-message); each reads the id that row's INSERT returns. As with ``bulk_create``, no
-``save()`` and no signals run, so use it only for models without either, or do their work
-first (``Appointment.fill_times``).
+Each row's INSERT takes its values as Django's compiler prepares them (defaults, field
+conversions and ``auto_now_add`` as ``bulk_create`` applies them; a plain value skips the
+compiler itself, which cost more than the statement's round trip), and the INSERTs are
+chained as data-modifying CTEs, which PostgreSQL runs as a single statement: every row goes
+in or none does. A row may point at another row of the same call that comes before it: a
+foreign key to it (an appointment and its history), or ``IdOf(row)`` inside a value (a
+delivery job's arguments naming its message); each reads the id that row's INSERT returns.
+As with ``bulk_create``, no ``save()`` and no signals run, so use it only for models
+without either, or do their work first (``Appointment.fill_times``).
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 
 from django.db import connections, models
-from django.db.models.expressions import Expression
+from django.db.models.expressions import DatabaseDefault, Expression
 from django.db.models.sql import InsertQuery
 
 
@@ -40,28 +43,14 @@ def insert_together(rows: Sequence[models.Model], *, using: str = "default") -> 
     connection = connections[using]
     parts, selects, params, names = [], [], [], {}
     for n, row in enumerate(rows):
-        opts = row._meta
-        automatic = isinstance(opts.pk, models.AutoField)
-        if not row._state.adding or (automatic and row.pk is not None):
+        table = _table(type(row), connection.alias)
+        if not row._state.adding or (table.automatic and row.pk is not None):
             raise ValueError(f"{row!r} must be unsaved, with an automatic or a preset key")
-        fields = [f for f in opts.concrete_fields if not f.generated and f is not opts.pk]
-        if not automatic:
-            fields.insert(0, opts.pk)
-        linked = _link(row, fields, names)
-        query = InsertQuery(type(row))
-        query.insert_values(fields, [row])
-        compiler = query.get_compiler(using=using)
-        compiler.returning_fields = [opts.pk]
-        try:
-            [(sql, row_params)] = compiler.as_sql()
-        finally:
-            row.__dict__.update(linked)
+        placeholders = _values(row, table, connection, names, params)
         names[id(row)] = f"r{n}"
-        parts.append(f"r{n} AS ({sql})")
+        parts.append(f"r{n} AS ({table.insert} ({placeholders}) RETURNING {table.pk})")
         # As text: the ids of different models (integers, UUIDs) meet in one column.
-        pk = connection.ops.quote_name(opts.pk.column)
-        selects.append(f"SELECT {n}, {pk}::text FROM r{n}")  # noqa: S608 - numbers and a name
-        params.extend(row_params)
+        selects.append(f"SELECT {n}, {table.pk}::text FROM r{n}")  # noqa: S608 - numbers, names
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(parts)} {' UNION ALL '.join(selects)}", params)
         found = cursor.fetchall()
@@ -69,31 +58,73 @@ def insert_together(rows: Sequence[models.Model], *, using: str = "default") -> 
         row = rows[n]
         row.pk, row._state.adding, row._state.db = row._meta.pk.to_python(pk), False, using
     for row in rows:  # the foreign keys to rows of this call, now that they have ids
-        for field in row._meta.concrete_fields:
-            if field.is_relation and field.is_cached(row):
-                target = field.get_cached_value(row)
-                if target is not None and id(target) in names:
-                    row.__dict__[field.attname] = target.pk  # keeps the related row cached
+        for field in _table(type(row), connection.alias).links:
+            target = field.get_cached_value(row) if field.is_cached(row) else None
+            if target is not None and id(target) in names:
+                row.__dict__[field.attname] = target.pk  # keeps the related row cached
 
 
-def _link(row: models.Model, fields: list, names: dict[int, str]) -> list[tuple[str, object]]:
-    """Point `row`'s values at the earlier rows of the call they refer to; return the
-    (attribute, value) pairs to put back once the INSERT is compiled.
+@dataclass(frozen=True)
+class _Table:
+    """What every INSERT into one model's table shares, worked out once per process."""
 
-    A foreign key's id is set in the instance's ``__dict__``: through its descriptor, a new
-    value would drop the related row it caches (the one it points at).
-    """
-    linked = []
-    for field in fields:
-        value = getattr(row, field.attname)
-        if field.is_relation and value is None and field.is_cached(row):
+    insert: str  # INSERT INTO "table" ("column", ...) VALUES
+    fields: tuple[models.Field, ...]  # in the columns' order
+    custom: tuple  # per field: its get_placeholder_sql, if it has one
+    links: tuple[models.Field, ...]  # the foreign keys
+    pk: str  # the quoted primary key column
+    automatic: bool  # whether the database numbers the rows
+
+
+@cache
+def _table(model: type[models.Model], alias: str) -> _Table:
+    opts, quote = model._meta, connections[alias].ops.quote_name
+    automatic = isinstance(opts.pk, models.AutoField)
+    fields = [f for f in opts.concrete_fields if not f.generated and f is not opts.pk]
+    if not automatic:
+        fields.insert(0, opts.pk)
+    columns = ", ".join(quote(f.column) for f in fields)
+    return _Table(
+        insert=f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES",
+        fields=tuple(fields),
+        custom=tuple(getattr(f, "get_placeholder_sql", None) for f in fields),
+        links=tuple(f for f in fields if f.is_relation),
+        pk=quote(opts.pk.column),
+        automatic=automatic,
+    )
+
+
+def _values(
+    row: models.Model, table: _Table, connection, names: dict[int, str], params: list
+) -> str:
+    """Return the placeholders of `row`'s values, one per column, and add the values to
+    `params`: each as Django's INSERT compiler prepares it (``pre_save``, then
+    ``get_db_prep_save``; an expression resolved and compiled), a plain value without the
+    compiler's machinery around it. A foreign key to an unsaved row, earlier in the call,
+    reads that row's id (``IdOf``)."""
+    sqls, compiler = [], None
+    for field, custom in zip(table.fields, table.custom, strict=True):
+        value = field.pre_save(row, add=True)
+        if value is None and field.is_relation and field.is_cached(row):
             target = field.get_cached_value(row)
             if target is not None and target.pk is None:
-                linked.append((field.attname, value))
-                row.__dict__[field.attname] = _named(IdOf(target), names)
-        elif hasattr(value, "resolve_expression"):
-            _named(value, names)
-    return linked
+                value = IdOf(target)
+        if custom is None and not hasattr(value, "resolve_expression"):
+            sqls.append("%s")
+            params.append(field.get_db_prep_save(value, connection=connection))
+            continue
+        if compiler is None:
+            compiler = InsertQuery(type(row)).get_compiler(connection=connection)
+        if isinstance(value, DatabaseDefault):
+            sql, more = compiler.compile(value)
+        else:
+            if hasattr(value, "resolve_expression"):
+                _named(value, names)
+            prepared = compiler.prepare_value(field, value)
+            sql, more = compiler.field_as_sql(field, custom, prepared)
+        sqls.append(sql)
+        params.extend(more)
+    return ", ".join(sqls)
 
 
 def _named(value, names: dict[int, str]):

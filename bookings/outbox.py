@@ -15,8 +15,8 @@ import smtplib
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models.functions import JSONArray, JSONObject
+from django.db import models, transaction
+from django.db.models.expressions import Expression
 from django.utils import timezone
 
 from bookings import emails, nudge_times
@@ -84,7 +84,7 @@ class Deliveries:
         for task, message in zip(tasks, messages, strict=True):
             backend.validate_task(task)
             args = (
-                JSONObject(args=JSONArray(IdOf(message)), kwargs=JSONObject())
+                _ArgumentsNaming(message)
                 if message.pk is None
                 else normalize_json({"args": [message.pk], "kwargs": {}})
             )
@@ -112,6 +112,32 @@ class Deliveries:
         for row, message in zip(self.rows, self.messages, strict=True):
             row.args_kwargs = {"args": [message.pk], "kwargs": {}}  # as the INSERT wrote it
             task_enqueued.send(self._sender, task_result=row.task_result)
+
+
+class _ArgumentsNaming(Expression):
+    """A delivery job's arguments, ``{"args": [id], "kwargs": {}}``, naming the id of its
+    message, inserted before the job in the same statement (``IdOf``). One SQL fragment:
+    compiling ``JSONObject(args=JSONArray(...))`` cost a booking more than the row it fills.
+    """
+
+    output_field = models.JSONField()
+
+    def __init__(self, message: ClientMessage) -> None:
+        super().__init__()
+        self.id = IdOf(message)
+
+    def get_source_expressions(self) -> list:
+        return [self.id]
+
+    def set_source_expressions(self, expressions: list) -> None:
+        (self.id,) = expressions
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.id)
+        return (
+            f"jsonb_build_object('args', jsonb_build_array({sql}), 'kwargs', '{{}}'::jsonb)",
+            params,
+        )
 
 
 def queue(
