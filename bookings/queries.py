@@ -31,9 +31,10 @@ DAY = timedelta(days=1)
 #   own daily cap (NULL: the clinic's), and the active rooms suiting it;
 # * their weekly hours, and their hours for dates in the range (NULL times: a day off);
 # * their time off overlapping the window, and the clinic's closures in the range;
-# * active appointments overlapping the window that hold one of those therapists or rooms,
-#   with the local day each starts on (for the daily cap and the fair choice). The range test
-#   and the status list are the exclusion constraints' own, so their GiST indexes serve it.
+# * active appointments overlapping the window (or only %(busy_since)s to %(busy_until)s) that
+#   hold one of those therapists or rooms, with the local day each starts on (for the daily
+#   cap and the fair choice). The range test and the status list are the exclusion
+#   constraints' own, so their GiST indexes serve it.
 SCHEDULE_SQL = """
 WITH therapist AS (
     SELECT id, max_sessions_per_day FROM bookings_therapist
@@ -74,7 +75,7 @@ SELECT 'appointment', therapist_id, room_id, (start AT TIME ZONE %(tz)s)::date, 
        occupied_from, occupied_until
   FROM bookings_appointment
  WHERE status IN ('booked', 'checked_in', 'completed')
-   AND TSTZRANGE(occupied_from, occupied_until) && TSTZRANGE(%(since)s, %(until)s)
+   AND TSTZRANGE(occupied_from, occupied_until) && TSTZRANGE(%(busy_since)s, %(busy_until)s)
    AND (therapist_id IN (SELECT id FROM therapist) OR room_id IN (SELECT id FROM room))
    AND id IS DISTINCT FROM %(ignoring)s
 """
@@ -107,21 +108,29 @@ def load_schedule(
     end_date: date,
     therapists: Iterable[Therapist] | None = None,
     ignoring: Appointment | None = None,
+    busy_within: engine.Span | None = None,
 ) -> engine.Schedule:
     """Return what the engine needs to offer ``service_id`` for start_date <= day < end_date.
 
     ``therapists`` narrows the choice (default: every active therapist offering the service);
     ``ignoring`` leaves one appointment out, so a reschedule does not collide with itself.
+    ``busy_within`` reads only the appointments overlapping that span: the schedule then
+    says whether a session whose footprint lies within it is free, and nothing of the rest
+    of the days (nor their session counts, which the daily cap and the fair choice use).
     """
     tz = clinic_tz()
     # Whole local days plus a day each side: a slot's buffers may reach into the next day.
+    since = datetime.combine(start_date, time(), tzinfo=tz).astimezone(UTC) - DAY
+    until = datetime.combine(end_date, time(), tzinfo=tz).astimezone(UTC) + DAY
     params = {
         "service": service_id,
         "chosen": None if therapists is None else [therapist.pk for therapist in therapists],
         "first": start_date,
         "last": end_date,
-        "since": datetime.combine(start_date, time(), tzinfo=tz).astimezone(UTC) - DAY,
-        "until": datetime.combine(end_date, time(), tzinfo=tz).astimezone(UTC) + DAY,
+        "since": since,
+        "until": until,
+        "busy_since": since if busy_within is None else busy_within.start,
+        "busy_until": until if busy_within is None else busy_within.end,
         "tz": settings.TIME_ZONE,
         "ignoring": None if ignoring is None else ignoring.pk,
     }
@@ -228,6 +237,44 @@ def available_slots(
         schedule, request, rules, now=now, first_day=start_date, end_day=end_date, tz=tz
     )
     return Availability(by_therapist, anyone, schedule, request)
+
+
+def bookable_at(
+    *,
+    service_length: ServiceLength,
+    policy: BookingPolicy,
+    now: datetime,
+    start: datetime,
+    therapist: Therapist,
+) -> tuple[int, int] | None:
+    """Return (therapist id, room id) if a session with `therapist` at `start` is bookable
+    now, with the room ``Availability.room_for`` would give; None if it is not, or if a
+    daily cap applies (ask ``available_slots`` then).
+
+    The engine's rules are local: a start is free if working hours hold the session, no
+    time off touches it, and no appointment of the therapist's or of every suiting room
+    overlaps its footprint; the room is the lowest-id one free for it. So only the
+    appointments the footprint overlaps are read, not the day's. A daily cap counts the
+    whole day, so it is left to the full read.
+    """
+    if (therapist.max_sessions_per_day or policy.max_sessions_per_day) is not None:
+        return None
+    request, tz, rules = service_request(service_length), clinic_tz(), engine_policy(policy)
+    day = start.astimezone(tz).date()
+    schedule = load_schedule(
+        service_id=service_length.service_id,
+        start_date=day,
+        end_date=day + DAY,
+        therapists=[therapist],
+        busy_within=request.footprint(start),
+    )
+    by_therapist, _ = engine.bookable_slots(
+        schedule, request, rules, now=now, first_day=day, end_day=day + DAY, tz=tz
+    )
+    if start not in by_therapist.get(therapist.pk, ()):
+        return None
+    room_id = engine.pick_room(schedule, request, start)
+    return None if room_id is None else (therapist.pk, room_id)
 
 
 def pick_room(*, service_length: ServiceLength, start: datetime) -> Room | None:

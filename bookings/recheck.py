@@ -58,11 +58,12 @@ def confirm_offer(
     """Return (therapist id, room id) for a bookable `start`, or raise SlotTaken.
 
     A start this process has kept, under the versions read now (or the `versions` the
-    request read), needs no run of the engine; a refusal always comes from the database,
-    with its reason and the nearest free times.
+    request read), needs no run of the engine; one with a chosen therapist on a day that
+    changed since, only a read of what lies around it (``queries.bookable_at``). A refusal
+    always comes from a read of the whole day, with its reason and the nearest free times.
     """
-    if ignoring is None and (
-        kept := availability_cache.bookable(
+    if ignoring is None:
+        found = availability_cache.bookable(
             service_length=service_length,
             policy=policy,
             now=now,
@@ -70,8 +71,16 @@ def confirm_offer(
             therapist=therapist,
             versions=versions,
         )
-    ):
-        return kept
+        if found is None and therapist is not None:
+            found = queries.bookable_at(
+                service_length=service_length,
+                policy=policy,
+                now=now,
+                start=start,
+                therapist=therapist,
+            )
+        if found is not None:
+            return found
     day = timezone.localtime(start).date()
     found = queries.available_slots(
         service_length=service_length,

@@ -225,18 +225,74 @@ def test_a_recheck_after_a_write_to_the_day_sees_the_write(clinic):
     length, (maya, lee), (first_room, second_room) = (
         clinic["length"], clinic["therapists"], clinic["rooms"]
     )  # fmt: skip
-    ten = at(TOMORROW, "10:00")
+    ten, policy = at(TOMORROW, "10:00"), clinic["policy"]
+    cached(length, NOW, TOMORROW, TOMORROW + timedelta(days=1), maya)
     assert kept_where(length, NOW, ten, maya) == (maya.pk, first_room.pk)  # kept
     make_appointment(therapist=lee, room=first_room, start=ten)  # the room goes to another
 
-    assert kept_where(length, NOW, ten, maya) == (maya.pk, second_room.pk)
+    assert kept_where(length, NOW, ten, maya) is None  # the day changed: not run again
+    with CaptureQueriesContext(connection) as checked:
+        found = recheck.confirm_offer(
+            service_length=length, start=ten, therapist=maya, now=NOW, policy=policy
+        )
+    assert found == where(length, NOW, ten, maya) == (maya.pk, second_room.pk)
+    assert len(checked) == 2  # the versions, then what lies around ten o'clock
     make_appointment(therapist=maya, room=second_room, start=ten)
-    assert kept_where(length, NOW, ten, maya) is None
     with pytest.raises(booking.SlotTaken) as taken:  # a refusal comes from the database
         recheck.confirm_offer(
-            service_length=length, start=ten, therapist=maya, now=NOW, policy=clinic["policy"]
+            service_length=length, start=ten, therapist=maya, now=NOW, policy=policy
         )
     assert taken.value.alternatives
+
+
+def test_a_start_checked_alone_reads_only_the_appointments_around_it(clinic):
+    length, (maya, lee), (first_room, second_room) = (
+        clinic["length"], clinic["therapists"], clinic["rooms"]
+    )  # fmt: skip
+    ten, policy = at(TOMORROW, "10:00"), clinic["policy"]
+    # 60 minutes and 15 of turnover: 8:45 ends and 11:15 begins just as ten o'clock's would.
+    for hour in ("08:45", "11:15", "13:00", "15:00"):
+        make_appointment(therapist=lee, room=first_room, start=at(TOMORROW, hour))
+    make_appointment(therapist=maya, room=second_room, start=at(TOMORROW, "12:00"))
+    with CaptureQueriesContext(connection) as checked:
+        alone = queries.bookable_at(
+            service_length=length, policy=policy, now=NOW, start=ten, therapist=maya
+        )
+
+    assert alone == where(length, NOW, ten, maya) == (maya.pk, first_room.pk)
+    [read] = checked
+    rows = _rows_of(read["sql"])
+    assert [kind for kind in rows if kind == "appointment"] == []  # none touches 10:00
+    # A start whose footprint meets an appointment is refused as the whole day refuses it.
+    others = {hhmm: at(TOMORROW, hhmm) for hhmm in ("11:30", "12:45", "13:15", "21:00")}
+    found = {
+        hhmm: queries.bookable_at(
+            service_length=length, policy=policy, now=NOW, start=start, therapist=maya
+        )
+        for hhmm, start in others.items()
+    }
+    assert found == {hhmm: where(length, NOW, start, maya) for hhmm, start in others.items()}
+    assert found["13:15"] == (maya.pk, second_room.pk)  # the first room is Lee's at 13:00
+    assert found["11:30"] is found["12:45"] is found["21:00"] is None
+
+
+def test_a_start_under_a_daily_cap_is_left_to_the_whole_days_read(clinic):
+    length, (maya, _) = clinic["length"], clinic["therapists"]
+    maya.max_sessions_per_day = 4
+    maya.save()
+
+    assert queries.bookable_at(
+        service_length=length, policy=clinic["policy"], now=NOW, start=at(TOMORROW, "10:00"),
+        therapist=maya,
+    ) is None  # fmt: skip
+    assert where(length, NOW, at(TOMORROW, "10:00"), maya) is not None
+
+
+def _rows_of(sql: str) -> list[str]:
+    """Return the kind of each row the schedule statement `sql` (as logged) reads."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def test_a_day_whose_rooms_are_no_longer_kept_is_checked_in_the_database(clinic):
@@ -467,7 +523,21 @@ def test_the_kept_answer_is_always_the_fresh_one(clinic, admin_user, steps):
             starts += [_quarter(day, 40)]
             for start in starts:
                 fresh = where(world.length, world.now, start, therapist)
-                assert kept_where(world.length, world.now, start, therapist) == fresh
+                kept = kept_where(world.length, world.now, start, therapist)
+                # A chosen therapist's day is not run for it: not kept, it says nothing.
+                assert kept in (None, fresh)
+                if therapist is None or first <= start.astimezone(NY).date() < end:
+                    assert kept == fresh
+                policy = BookingPolicy.load()
+                for each in [therapist] if therapist else world.therapists[:2]:
+                    # ...and checked alone (a day that changed), unless a daily cap applies.
+                    alone = queries.bookable_at(
+                        service_length=world.length, policy=policy, now=world.now,
+                        start=start, therapist=each,
+                    )  # fmt: skip
+                    own = where(world.length, world.now, start, each)
+                    capped = each.max_sessions_per_day or policy.max_sessions_per_day
+                    assert alone == (None if capped else own)
         transaction.set_rollback(True)  # each example starts from the same clinic
 
 
