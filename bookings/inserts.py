@@ -11,10 +11,13 @@ As with ``bulk_create``, no ``save()`` and no signals run, so use it only for mo
 without either, or do their work first (``Appointment.fill_times``).
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from itertools import count
 
+import psycopg
 from django.db import connections, models
 from django.db.models.expressions import DatabaseDefault, Expression
 from django.db.models.sql import InsertQuery
@@ -51,9 +54,12 @@ def insert_together(rows: Sequence[models.Model], *, using: str = "default") -> 
         parts.append(f"r{n} AS ({table.insert} ({placeholders}) RETURNING {table.pk})")
         # As text: the ids of different models (integers, UUIDs) meet in one column.
         selects.append(f"SELECT {n}, {table.pk}::text FROM r{n}")  # noqa: S608 - numbers, names
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} {' UNION ALL '.join(selects)}", params)
-        found = cursor.fetchall()
+    with connection.cursor() as django_cursor:
+        # Django's wrapper (its logging, its errors) around a cursor of the same connection.
+        numbered = _NumberedCursor(django_cursor.cursor.connection)
+        with type(django_cursor)(numbered, connection) as cursor:
+            cursor.execute(f"WITH {', '.join(parts)} {' UNION ALL '.join(selects)}", params)
+            found = cursor.fetchall()
     for n, pk in found:
         row = rows[n]
         row.pk, row._state.adding, row._state.db = row._meta.pk.to_python(pk), False, using
@@ -62,6 +68,25 @@ def insert_together(rows: Sequence[models.Model], *, using: str = "default") -> 
             target = field.get_cached_value(row) if field.is_cached(row) else None
             if target is not None and id(target) in names:
                 row.__dict__[field.attname] = target.pk  # keeps the related row cached
+
+
+class _NumberedCursor(psycopg.RawCursor):
+    """Sends a statement written with Django's ``%s`` placeholders in PostgreSQL's own
+    (``$1``, ``$2``...), converted once per statement shape.
+
+    psycopg converts them itself on every run of a statement longer than 4 KB or with
+    more than 50 parameters, as a booking's is; that cost more than compiling it.
+    """
+
+    def execute(self, query, params=None, **kwargs):
+        return super().execute(_numbered(query), params, **kwargs)
+
+
+@lru_cache(maxsize=64)
+def _numbered(sql: str) -> str:
+    """Return `sql` with ``$1``, ``$2``... for its ``%s`` and ``%`` for its ``%%``."""
+    n = count(1)
+    return re.sub("%([s%])", lambda found: f"${next(n)}" if found[1] == "s" else "%", sql)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.db.models.functions import JSONArray, JSONObject
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
+from bookings import inserts
 from bookings.inserts import IdOf, insert_together
 from bookings.models import (
     Appointment,
@@ -134,3 +135,16 @@ def test_a_refused_first_row_leaves_none_of_the_rows_after_it(appointment):
     assert Appointment.objects.count() == 1
     assert not AppointmentChange.objects.exists() and not ClientMessage.objects.exists()
     assert overlapping.pk is None and all(row.pk is None for row in rows)
+
+
+def test_the_statement_goes_with_postgresqls_own_placeholders():
+    assert inserts._numbered("SELECT %s, '100%%', %s") == "SELECT $1, '100%', $2"
+
+
+def test_a_value_with_a_percent_sign_is_written_as_it_is(appointment):
+    consent = BookingConsent(
+        appointment=appointment, kind="terms", version="100%s", agreed_at=START
+    )
+    insert_together([consent])
+
+    assert BookingConsent.objects.get(pk=consent.pk).version == "100%s"
