@@ -252,8 +252,8 @@ def bookable_at(
     daily cap applies (ask ``available_slots`` then).
 
     The engine's rules are local: a start is free if working hours hold the session, no
-    time off touches it, and no appointment of the therapist's or of every suiting room
-    overlaps its footprint; the room is the lowest-id one free for it. So only the
+    time off touches it, no appointment of the therapist's overlaps its footprint and some
+    suiting room has none that does; the room is the lowest-id such one. So only the
     appointments the footprint overlaps are read, not the day's. A daily cap counts the
     whole day, so it is left to the full read.
     """

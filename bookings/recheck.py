@@ -63,24 +63,12 @@ def confirm_offer(
     always comes from a read of the whole day, with its reason and the nearest free times.
     """
     if ignoring is None:
-        found = availability_cache.bookable(
-            service_length=service_length,
-            policy=policy,
-            now=now,
-            start=start,
-            therapist=therapist,
-            versions=versions,
-        )
-        if found is None and therapist is not None:
-            found = queries.bookable_at(
-                service_length=service_length,
-                policy=policy,
-                now=now,
-                start=start,
-                therapist=therapist,
-            )
-        if found is not None:
-            return found
+        asked = {"service_length": service_length, "policy": policy, "now": now, "start": start}
+        placed = availability_cache.bookable(**asked, therapist=therapist, versions=versions)
+        if placed is None and therapist is not None:
+            placed = queries.bookable_at(**asked, therapist=therapist)
+        if placed is not None:
+            return placed
     day = timezone.localtime(start).date()
     found = queries.available_slots(
         service_length=service_length,
