@@ -45,8 +45,8 @@ def insert_together(rows: Sequence[models.Model], *, using: str = "default") -> 
         return
     connection = connections[using]
     parts, selects, params, names = [], [], [], {}
-    for n, row in enumerate(rows):
-        table = _table(type(row), connection.alias)
+    tables = [_table(type(row), connection.alias) for row in rows]
+    for n, (row, table) in enumerate(zip(rows, tables, strict=True)):
         if not row._state.adding or (table.automatic and row.pk is not None):
             raise ValueError(f"{row!r} must be unsaved, with an automatic or a preset key")
         placeholders = _values(row, table, connection, names, params)
@@ -63,8 +63,8 @@ def insert_together(rows: Sequence[models.Model], *, using: str = "default") -> 
     for n, pk in found:
         row = rows[n]
         row.pk, row._state.adding, row._state.db = row._meta.pk.to_python(pk), False, using
-    for row in rows:  # the foreign keys to rows of this call, now that they have ids
-        for field in _table(type(row), connection.alias).links:
+    for row, table in zip(rows, tables, strict=True):  # foreign keys to rows of this call
+        for field in table.links:
             target = field.get_cached_value(row) if field.is_cached(row) else None
             if target is not None and id(target) in names:
                 row.__dict__[field.attname] = target.pk  # keeps the related row cached
